@@ -1,0 +1,103 @@
+/*
+ * NAME
+ *	pmdf - the administrator's command
+ * SYNOPSIS
+ *	pmdf verb [qualifiers] [parameters]		(Unix syntax)
+ *	pmdf VERB/QUALIFIER[=value] [parameters]	(DCL syntax)
+ * DESCRIPTION
+ *	One command for the toolkit's administration, accepting both the
+ *	Unix form (pmdf show logical -full PMDF_*) and the DCL form
+ *	(PMDF SHOW LOGICAL/FULL PMDF_*).  The verbs, qualifiers and their
+ *	help live in the table below; cli.c parses both syntaxes from it.
+ *	"pmdf help [verb]" and "pmdf verb -help" describe what exists.
+ * DIAGNOSTICS
+ *	Errors go to standard error as "pmdf: error: ..." naming the word or
+ *	file that failed; the exit status is then non-zero.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "pmdf.h"
+#include "cli.h"
+#include "msg.h"
+#include "str.h"
+
+static int cmd_help(const CLI_CMD *cmd);
+
+static const CLI_QUAL show_logical_quals[] = {
+    {"full", CLI_VALUE_NONE, 0, "also show access modes and translation attributes"},
+    {"table", CLI_VALUE_REQUIRED, 0,
+     "search only this table: LNM$PROCESS_TABLE, LNM$JOB, LNM$GROUP, LNM$SYSTEM_TABLE"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_VERB show_verbs[] = {
+    {"logical", NULL, show_logical_quals, 0, 1, "[name-or-pattern]",
+     "show logical names: one name with its iterative translations, or every name"
+     " matching a pattern (* any run, % one character), table by table",
+     cmd_show_logical},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
+};
+
+static const CLI_QUAL filespec_quals[] = {
+    {"unix", CLI_VALUE_NONE, 1, "convert a VMS file spec to a Unix path (default for VMS specs)"},
+    {"vms", CLI_VALUE_NONE, 1, "convert a Unix path to a VMS file spec (default for Unix paths)"},
+    {"fileify", CLI_VALUE_NONE, 1, "directory spec to its directory-file spec (name.DIR;1)"},
+    {"pathify", CLI_VALUE_NONE, 1, "directory-file spec to its directory spec"},
+    {"translate", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "translate logical names when converting to Unix (-notranslate: syntax only)"},
+    {"all", CLI_VALUE_NONE, 0, "print every candidate of a search list, in order"},
+    {"create", CLI_VALUE_NONE, 0, "print where a new file would be created"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_VERB verbs[] = {
+    {"filespec", NULL, filespec_quals, 1, CLI_MANY, "file-spec...",
+     "convert file specifications between OpenVMS and Unix, through logical names",
+     cmd_filespec},
+    {"help", NULL, NULL, 0, CLI_MANY, "[verb [sub-verb]]",
+     "describe the verbs and their qualifiers", cmd_help},
+    {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
+};
+
+static int cmd_help(const CLI_CMD *cmd)
+{
+    STR     err = STR_INIT;
+    int     rc;
+
+    rc = cli_help(verbs, (int) cmd->nparams, cmd->params, stdout, &err);
+    if (rc < 0)
+	msg_error("%s", STR_C(err));
+    str_free(&err);
+    return rc < 0 ? 1 : 0;
+}
+
+int     main(int argc, char **argv)
+{
+    CLI_CMD cmd = {0};
+    STR     err = STR_INIT;
+    int     rc;
+
+    msg_progname("pmdf");
+    if (argc < 2) {
+	cli_help(verbs, 0, NULL, stderr, &err);
+	fprintf(stderr, "pmdf: no verb given; \"pmdf help VERB\" describes one\n");
+	return 1;
+    }
+    if (cli_parse(verbs, argc - 1, argv + 1, &cmd, &err) < 0) {
+	msg_error("%s", STR_C(err));
+	fprintf(stderr, "pmdf: \"pmdf help\" lists the verbs and their qualifiers\n");
+	str_free(&err);
+	cli_free(&cmd);
+	return 1;
+    }
+    rc = cli_dispatch(verbs, &cmd);
+    cli_free(&cmd);
+    str_free(&err);
+    fflush(stdout);
+    if (ferror(stdout)) {
+	fprintf(stderr, "pmdf: error: cannot write standard output\n");
+	return 1;
+    }
+    return rc;
+}

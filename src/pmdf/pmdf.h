@@ -1,0 +1,16 @@
+/*
+ * NAME
+ *	pmdf - the administrator's command: verbs and their actions
+ * DESCRIPTION
+ *	pmdf.c holds the verb table (the command language definition) and
+ *	main(); each cmd_*.c implements the actions of one verb.  An action
+ *	returns the process exit status: 0 success, 1 failure.
+ */
+#ifndef PMDF_PMDF_H
+#define PMDF_PMDF_H
+#include "cli.h"
+
+int cmd_show_logical(const CLI_CMD *cmd);
+int cmd_filespec(const CLI_CMD *cmd);
+
+#endif

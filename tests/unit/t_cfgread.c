@@ -1,0 +1,126 @@
+/*
+ * NAME
+ *	t_cfgread - the configuration reader core
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cfgread.h"
+#include "str.h"
+#include "tap.h"
+
+static char dir[256];
+
+static const char *put(const char *name, const char *text)
+{
+    static char path[4][400];
+    static int slot;
+    FILE   *fp;
+    char   *p = path[slot++ % 4];
+
+    snprintf(p, 400, "%s/%s", dir, name);
+    fp = fopen(p, "w");
+    fputs(text, fp);
+    fclose(fp);
+    return p;
+}
+
+/* Reads the whole file with opts; lines joined as "N:text|". */
+static const char *readall(const char *path, const CFG_OPTS *o, STR *err)
+{
+    static STR out;
+    STR     line = STR_INIT;
+    CFG_READER *r;
+    int     rc;
+
+    str_reset(&out);
+    if ((r = cfg_open(path, o, err)) == NULL)
+	return "OPEN FAILED";
+    while ((rc = cfg_next(r, &line)) > 0)
+	str_catf(&out, "%d:%s|", cfg_lineno(r), STR_C(line));
+    if (rc < 0) {
+	str_cpy(err, cfg_errtext(r));
+	str_cat(&out, "ERROR");
+    }
+    cfg_close(r);
+    str_free(&line);
+    return STR_C(out);
+}
+
+int     main(void)
+{
+    CFG_OPTS o = CFG_OPTS_INIT;
+    STR     err = STR_INIT;
+    const char *a, *b;
+    char    expect[1200];
+    long    v;
+
+    snprintf(dir, sizeof(dir), "%s/t_cfg.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL)
+	return 1;
+
+    a = put("a.cnf", "! comment\nx=1 ! trailing\n\"q!q\"=2\n\ny=\\\n  3\r\nz=4");
+    tap_is_str(readall(a, &o, &err), "2:x=1|3:\"q!q\"=2|5:y=  3|7:z=4|",
+	       "comments, quotes, blank lines, continuation, CRLF, last line without LF");
+    o.keep_blank = 1;
+    o.comments = CFG_COMMENT_COL1;
+    a = put("b.cnf", "! col1 comment\n  ! not a comment\n\nrule\n");
+    tap_is_str(readall(a, &o, &err), "2:  ! not a comment|3:|4:rule|",
+	       "column-1 comments; blank lines kept; a comment line is not a blank line");
+
+    o = (CFG_OPTS) CFG_OPTS_INIT;
+    b = put("inc.cnf", "included=1\n");
+    snprintf(expect, sizeof(expect), "first=0\n<%s\nlast=2\n", b);
+    a = put("main.cnf", expect);
+    tap_is_str(readall(a, &o, &err), "1:first=0|1:included=1|3:last=2|", "includes");
+    snprintf(expect, sizeof(expect), "%s/loop.cnf", dir);
+    {
+	char    text[1300];
+
+	snprintf(text, sizeof(text), "x=1\n<%s\n", expect);
+	a = put("loop.cnf", text);
+    }
+    tap_is_str(readall(a, &o, &err), "1:x=1|ERROR", "a file including itself");
+    snprintf(expect, sizeof(expect), "%s:2: include loop", a);
+    tap_ok(strncmp(STR_C(err), expect, strlen(expect)) == 0, "named as file:line: %s", STR_C(err));
+    a = put("missing.cnf", "<nonexistent.cnf\n");
+    readall(a, &o, &err);
+    tap_ok(strstr(STR_C(err), ":1: include: nonexistent.cnf: cannot open") != NULL,
+	   "a missing include: %s", STR_C(err));
+    a = put("nul.cnf", "ok\nbad\0line\n");
+    {
+	FILE   *fp = fopen(a, "wb");
+
+	fwrite("ok\nbad\0line\n", 1, 12, fp);
+	fclose(fp);
+    }
+    tap_is_str(readall(a, &o, &err), "1:ok|ERROR", "a NUL byte stops the reader");
+    tap_ok(strstr(STR_C(err), ":2: NUL byte") != NULL, "named: %s", STR_C(err));
+    tap_is_str(readall("/nonexistent/x.cnf", &o, &err), "OPEN FAILED", "missing file");
+    tap_ok(strstr(STR_C(err), "/nonexistent/x.cnf: cannot open") != NULL, "named: %s", STR_C(err));
+
+    tap_is_int(cfg_parse_int("42", 0, 100, &v, &err), 0, "decimal");
+    tap_is_int(v, 42, "value 42");
+    tap_is_int(cfg_parse_int("8%777", 0, 1000, &v, &err), 0, "base%%value");
+    tap_is_int(v, 511, "8%%777 is 511");
+    tap_is_int(cfg_parse_int("16%ff", 0, 1000, &v, &err), 0, "16%%ff");
+    tap_is_int(v, 255, "16%%ff is 255");
+    tap_is_int(cfg_parse_int("2%102", 0, 1000, &v, &err), -1, "a bad digit for the base");
+    tap_is_int(cfg_parse_int("37%1", 0, 1000, &v, &err), -1, "a base above 36");
+    tap_ok(strstr(STR_C(err), "radix") != NULL, "named: %s", STR_C(err));
+    tap_is_int(cfg_parse_int("1001", 0, 1000, &v, &err), -1, "out of range");
+    tap_ok(strstr(STR_C(err), "out of range") != NULL, "named: %s", STR_C(err));
+    tap_is_int(cfg_parse_int("12abc", 0, 1000, &v, &err), -1, "trailing garbage");
+    tap_is_int(cfg_parse_int("", 0, 1000, &v, &err), -1, "empty");
+
+    {
+	char    cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+	    tap_diag("could not remove %s", dir);
+    }
+    str_free(&err);
+    return tap_done();
+}
