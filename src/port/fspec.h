@@ -42,7 +42,7 @@
  *	sys$disk:[000000], a directory without a device is on sys$disk
  *	([a]f is /sys$disk/a/f).  Directories that need the file system to
  *	resolve ([] or [-] given to fileify) are errors.  spec may point into
- *	out or err.
+ *	out (the result is built apart), but not into err.
  * DIAGNOSTICS
  *	-1 with err set to "<problem> in file spec "<spec>"": unbalanced or
  *	mismatched brackets, more than one directory, an empty node, device

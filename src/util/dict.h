@@ -1,0 +1,73 @@
+/*
+ * NAME
+ *	dict - the one table/database interface (Berkeley DB)
+ * SYNOPSIS
+ *	#include "dict.h"
+ *
+ *	DICT *dict_open(const char *path, int flags, STR *err);
+ *	int dict_get(DICT *d, const void *key, size_t klen, STR *val, STR *err);
+ *	int dict_put(DICT *d, const void *key, size_t klen, const void *val, size_t vlen, STR *err);
+ *	int dict_del(DICT *d, const void *key, size_t klen, STR *err);
+ *	int dict_walk(DICT *d, const void *prefix, size_t plen, DICT_WALK_FN fn, void *ctx, STR *err);
+ *	int dict_begin(DICT *d, STR *err);
+ *	int dict_commit(DICT *d, STR *err);
+ *	void dict_abort(DICT *d);
+ *	void dict_close(DICT *d);
+ *	const char *dict_path(const DICT *d);
+ * DESCRIPTION
+ *	Every database of the toolkit (password, alias, general, queue cache)
+ *	is a Berkeley DB B-tree opened through this module.  Keys and values
+ *	are byte strings; keys come back in byte order, so a walk is sorted.
+ *
+ *	Databases live in a transactional Berkeley DB environment whose home
+ *	is the database file's directory (region files __db.*, log files
+ *	log.*, all mode 0600; old logs are removed automatically).  Every
+ *	update is a transaction, committed to stable storage before
+ *	dict_put()/dict_del() return, so concurrent writers (two
+ *	administrators, a server reading while one writes) neither corrupt
+ *	the file nor lose an update, and a crash leaves the last committed
+ *	state (recovery runs by itself at the next open when it is needed,
+ *	via DB_REGISTER).  dict_begin()..dict_commit() groups several updates
+ *	into one transaction (all or nothing); dict_abort() undoes them.
+ *
+ *	flags: DICT_RDONLY, or DICT_RDWR, optionally with DICT_CREATE (a new
+ *	file is mode 0600).  DICT_FOREIGN opens someone else's Berkeley DB
+ *	file (any access method, e.g. a Cyrus sasldb2 hash) read-only and
+ *	outside any environment, for imports.
+ *
+ *	dict_get() returns 1 and sets val, or 0 when the key is absent.
+ *	dict_del() returns 1, or 0 when the key was absent.
+ *	dict_walk() calls fn for each record whose key starts with prefix
+ *	(all records when plen is 0), in key order, until fn returns non-zero.
+ * DIAGNOSTICS
+ *	Functions return -1 and set err to a message naming the database file
+ *	and the problem: no such file, permission denied, not a Berkeley DB
+ *	B-tree (a damaged or foreign file), read-only, plus Berkeley DB's own
+ *	text where it gives one.
+ */
+#ifndef PMDF_DICT_H
+#define PMDF_DICT_H
+#include <stddef.h>
+#include "str.h"
+
+#define DICT_RDONLY  0
+#define DICT_RDWR    1
+#define DICT_CREATE  2
+#define DICT_FOREIGN 4
+
+typedef struct DICT DICT;
+typedef int (*DICT_WALK_FN) (const void *key, size_t klen, const void *val, size_t vlen,
+			             void *ctx);
+
+DICT *dict_open(const char *path, int flags, STR *err);
+int dict_get(DICT *d, const void *key, size_t klen, STR *val, STR *err);
+int dict_put(DICT *d, const void *key, size_t klen, const void *val, size_t vlen, STR *err);
+int dict_del(DICT *d, const void *key, size_t klen, STR *err);
+int dict_walk(DICT *d, const void *prefix, size_t plen, DICT_WALK_FN fn, void *ctx, STR *err);
+int dict_begin(DICT *d, STR *err);
+int dict_commit(DICT *d, STR *err);
+void dict_abort(DICT *d);
+void dict_close(DICT *d);
+const char *dict_path(const DICT *d);
+
+#endif
