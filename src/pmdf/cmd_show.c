@@ -29,6 +29,7 @@
 #include "lnm.h"
 #include "msg.h"
 #include "str.h"
+#include "wildmat.h"
 
 typedef struct SHOW_CTX {
     int     full;
@@ -153,7 +154,7 @@ int     cmd_show_logical(const CLI_CMD *cmd)
     }
     if (pattern == NULL)
 	pattern = "*";
-    if (strpbrk(pattern, "*%?") != NULL) {
+    if (wild_has(pattern)) {
 	if (lnm_list(pattern, table, show_listed, &sc, &err) < 0) {
 	    msg_error("%s", STR_C(err));
 	    rc = 1;

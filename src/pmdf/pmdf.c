@@ -50,12 +50,35 @@ static const CLI_QUAL filespec_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL password_quals[] = {
+    {"create", CLI_VALUE_NONE | CLI_DEFAULT, 1,
+     "set the password of a user and service (the default action)"},
+    {"delete", CLI_VALUE_NONE, 1, "delete the entries of the users matching -user"},
+    {"show", CLI_VALUE_NONE, 1, "list the users and services matching -user, never a secret"},
+    {"test", CLI_VALUE_NONE, 1, "check a password: exit 0 when it matches, 1 when not"},
+    {"convert", CLI_VALUE_REQUIRED, 1, "import the users of a Cyrus SASL sasldb2 file"},
+    {"dump", CLI_VALUE_OPTIONAL, 1, "write the database as text (no clear-text passwords)"},
+    {"load", CLI_VALUE_REQUIRED, 1, "read a -dump file back, all or nothing"},
+    {"user", CLI_VALUE_REQUIRED, 0,
+     "user name, or a pattern for -show/-delete (* any run, % or ? one character)"},
+    {"service", CLI_VALUE_REQUIRED, 0,
+     "DEFAULT (the default for -create/-test), SMTP, IMAP, POP, APOP, POPPASSD, HTTP, LDAP"},
+    {"iterations", CLI_VALUE_REQUIRED, 0, "SCRAM-SHA-256 iteration count (4096 or more)"},
+    {"cram_md5", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "also store the CRAM-MD5 context (plaintext-equivalent for CRAM-MD5)"},
+    {"realm", CLI_VALUE_REQUIRED, 0, "with -convert: import only this sasldb realm"},
+    {NULL, 0, 0, NULL}
+};
+
 static const CLI_VERB verbs[] = {
     {"filespec", NULL, filespec_quals, 1, CLI_MANY, "file-spec...",
      "convert file specifications between OpenVMS and Unix, through logical names",
      cmd_filespec},
     {"help", NULL, NULL, 0, CLI_MANY, "[verb [sub-verb]]",
      "describe the verbs and their qualifiers", cmd_help},
+    {"password", NULL, password_quals, 0, 1, "[password]",
+     "manage the password database used by SMTP AUTH and the other services",
+     cmd_password},
     {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };

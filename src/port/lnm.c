@@ -22,6 +22,7 @@
 #include "lnm_impl.h"
 #include "fspec.h"
 #include "htab.h"
+#include "wildmat.h"
 #include "mem.h"
 #include "msg.h"
 
@@ -247,25 +248,7 @@ int     lnm_deassign(int table, const char *name, STR *err)
 /* VMS wildcards, case-blind: "*" any run, "%" (or "?") one character. */
 int     lnm_wildmatch(const char *pat, const char *name)
 {
-    const char *star = NULL, *resume = NULL;
-
-    while (*name) {
-	if (*pat == '*') {
-	    star = pat++;
-	    resume = name;
-	} else if (*pat && (*pat == '%' || *pat == '?'
-			    || toupper((unsigned char) *pat) == toupper((unsigned char) *name))) {
-	    pat++;
-	    name++;
-	} else if (star) {
-	    pat = star + 1;
-	    name = ++resume;
-	} else
-	    return 0;
-    }
-    while (*pat == '*')
-	pat++;
-    return *pat == 0;
+    return wild_match(pat, name, 1);
 }
 
 static int lnm_strcmp(const void *a, const void *b)

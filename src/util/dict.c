@@ -98,6 +98,7 @@ static int dict_open_env(DICT *d, STR *err)
     d->env->app_private = d;
     d->env->set_errcall(d->env, dict_errcall);
     d->env->log_set_config(d->env, DB_LOG_AUTO_REMOVE, 1);
+    d->env->set_lk_detect(d->env, DB_LOCK_DEFAULT);	/* break deadlocks at once */
     ret = d->env->open(d->env, STR_C(home),
 		       DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN
 		       | DB_REGISTER | DB_RECOVER | DB_THREAD, 0600);

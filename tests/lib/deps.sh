@@ -1,13 +1,16 @@
 #!/bin/sh
-# deps.sh "pkg1 pkg2 ..." "/path/proving/pkg1 /path/proving/pkg2 ..."
+# deps.sh "pkg1 pkg2 ..." "/path/proving/pkg1 /path/proving/pkg2 ..." [optional]
 #
 # Makes sure the Debian packages the build or the tests need are installed.
 # Each package is proved by one file (a header or a program).  When any is
 # missing: as root, install them with apt-get; otherwise stop and print the
 # exact command to run.  Packages are never installed silently behind a
-# non-root user's back, and a failed install stops the build.
+# non-root user's back, and a failed install stops the build.  With
+# "optional" (packages only some tests need) a non-root user is told the
+# command and the build goes on: those tests then skip, naming the package.
 pkgs=$1
 files=$2
+optional=${3:-}
 missing=""
 i=1
 for f in $files; do
@@ -20,6 +23,7 @@ echo "deps: missing Debian packages:$missing"
 if [ "$(id -u)" != 0 ]; then
     echo "deps: run this as root, then run make again:"
     echo "    apt-get update && apt-get install -y$missing"
+    [ "$optional" = optional ] && { echo "deps: going on; the tests that need them will skip"; exit 0; }
     exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
