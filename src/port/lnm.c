@@ -680,3 +680,10 @@ FILE   *lnm_fopen(const char *spec, const char *mode, STR *path, STR *err)
     str_free(&local);
     return fp;
 }
+
+/* cfgread include resolver: "<PMDF_TABLE:internet.rules" through logical names. */
+int     lnm_include_resolver(const char *name, STR *path, STR *err, void *ctx)
+{
+    (void) ctx;
+    return lnm_file(name, LNM_READ, path, err);
+}

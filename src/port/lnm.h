@@ -55,6 +55,8 @@
  *	the name is not defined.  lnm_translate() returns one element.
  *	lnm_list() calls fn for every name matching the VMS wildcard pattern
  *	("*" any run, "%" one character), table by table, names sorted.
+ *	lnm_include_resolver() is a CFG_RESOLVE_FN (cfgread.h) that resolves
+ *	"<file" includes through logical names, for every configuration format.
  *	lnm_trace() walks the iterative translation of a name the way SHOW
  *	LOGICAL displays it, calling fn at each level.
  * DIAGNOSTICS
@@ -128,6 +130,7 @@ void lnm_entry_free(LNM_ENTRY *ent);
 const char *lnm_table_name(int table);
 const char *lnm_mode_name(int mode);
 int lnm_valid_name(const char *name, STR *err);
+int lnm_include_resolver(const char *name, STR *path, STR *err, void *ctx);
 int lnm_wildmatch(const char *pattern, const char *name);
 
 #endif
