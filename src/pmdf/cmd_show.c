@@ -103,34 +103,6 @@ static void show_listed(const LNM_ENTRY *ent, void *ctx)
     sc->count++;
 }
 
-static int show_table_arg(const char *name, int *table)
-{
-    static const struct {
-	const char *name;
-	int     table;
-    }       map[] = {
-	{"LNM$PROCESS_TABLE", LNM_TABLE_PROCESS}, {"LNM$PROCESS", LNM_TABLE_PROCESS},
-	{"PROCESS", LNM_TABLE_PROCESS}, {"LNM$JOB", LNM_TABLE_JOB}, {"JOB", LNM_TABLE_JOB},
-	{"LNM$GROUP", LNM_TABLE_GROUP}, {"GROUP", LNM_TABLE_GROUP},
-	{"LNM$SYSTEM_TABLE", LNM_TABLE_SYSTEM}, {"LNM$SYSTEM", LNM_TABLE_SYSTEM},
-	{"SYSTEM", LNM_TABLE_SYSTEM}, {"LNM$FILE_DEV", LNM_TABLE_ANY},
-    };
-    STR     up = STR_INIT;
-    size_t  i;
-    int     found = 0;
-
-    str_cpy(&up, name);
-    str_upper(&up);
-    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-	if (strcmp(map[i].name, STR_C(up)) == 0) {
-	    *table = map[i].table;
-	    found = 1;
-	    break;
-	}
-    str_free(&up);
-    return found;
-}
-
 int     cmd_show_logical(const CLI_CMD *cmd)
 {
     const char *pattern = cli_param(cmd, 0);
@@ -142,7 +114,7 @@ int     cmd_show_logical(const CLI_CMD *cmd)
     memset(&sc, 0, sizeof(sc));
     sc.full = cli_present(cmd, "full") > 0;
     sc.last_table = -2;
-    if (table_arg && !show_table_arg(table_arg, &table)) {
+    if (table_arg && (table = lnm_table_by_name(table_arg)) == -2) {
 	msg_error("unknown logical name table \"%s\" (LNM$PROCESS_TABLE, LNM$JOB,"
 		  " LNM$GROUP, LNM$SYSTEM_TABLE or LNM$FILE_DEV)", table_arg);
 	return 1;

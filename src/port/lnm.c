@@ -43,6 +43,31 @@ const char *lnm_table_name(int table)
     return table >= 0 && table < LNM_NTABLES ? table_names[table] : "LNM$FILE_DEV";
 }
 
+/* A table by name, case-blind: -2 when unknown, LNM_TABLE_ANY for LNM$FILE_DEV. */
+int     lnm_table_by_name(const char *name)
+{
+    static const struct {
+	const char *name;
+	int     table;
+    }       map[] = {
+	{"LNM$PROCESS_TABLE", LNM_TABLE_PROCESS}, {"LNM$PROCESS", LNM_TABLE_PROCESS},
+	{"PROCESS", LNM_TABLE_PROCESS}, {"LNM$JOB", LNM_TABLE_JOB}, {"JOB", LNM_TABLE_JOB},
+	{"LNM$GROUP", LNM_TABLE_GROUP}, {"GROUP", LNM_TABLE_GROUP},
+	{"LNM$SYSTEM_TABLE", LNM_TABLE_SYSTEM}, {"LNM$SYSTEM", LNM_TABLE_SYSTEM},
+	{"SYSTEM", LNM_TABLE_SYSTEM}, {"LNM$FILE_DEV", LNM_TABLE_ANY},
+    };
+    size_t  i, j;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+	for (j = 0; map[i].name[j] && name[j]
+	     && map[i].name[j] == toupper((unsigned char) name[j]); j++)
+	     /* void */ ;
+	if (map[i].name[j] == 0 && name[j] == 0)
+	    return map[i].table;
+    }
+    return -2;
+}
+
 const char *lnm_mode_name(int mode)
 {
     return mode >= 0 && mode < 4 ? mode_names[mode] : "?";

@@ -19,6 +19,7 @@
  *
  *	void lnm_entry_free(LNM_ENTRY *ent);
  *	const char *lnm_table_name(int table);
+int lnm_table_by_name(const char *name);
  *	const char *lnm_mode_name(int mode);
  * DESCRIPTION
  *	One interface, two implementations: on OpenVMS the names are the
@@ -55,6 +56,10 @@
  *	the name is not defined.  lnm_translate() returns one element.
  *	lnm_list() calls fn for every name matching the VMS wildcard pattern
  *	("*" any run, "%" one character), table by table, names sorted.
+ *	lnm_table_by_name() maps LNM$PROCESS_TABLE, LNM$JOB, LNM$GROUP,
+ *	LNM$SYSTEM_TABLE (also LNM$PROCESS, LNM$SYSTEM, or PROCESS, JOB, GROUP,
+ *	SYSTEM), case-blind, to a table, LNM$FILE_DEV to LNM_TABLE_ANY, and
+ *	anything else to -2.
  *	lnm_include_resolver() is a CFG_RESOLVE_FN (cfgread.h) that resolves
  *	"<file" includes through logical names, for every configuration format.
  *	lnm_trace() walks the iterative translation of a name the way SHOW
@@ -128,6 +133,7 @@ FILE *lnm_fopen(const char *spec, const char *mode, STR *path, STR *err);
 void lnm_entry_init(LNM_ENTRY *ent);
 void lnm_entry_free(LNM_ENTRY *ent);
 const char *lnm_table_name(int table);
+int lnm_table_by_name(const char *name);
 const char *lnm_mode_name(int mode);
 int lnm_valid_name(const char *name, STR *err);
 int lnm_include_resolver(const char *name, STR *path, STR *err, void *ctx);

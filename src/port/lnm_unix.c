@@ -183,24 +183,6 @@ static int qual_lookup(const char *word, size_t len)
     return found;
 }
 
-static int table_by_name(const char *name)
-{
-    static const struct {
-	const char *name;
-	int     table;
-    }       map[] = {
-	{"LNM$PROCESS_TABLE", LNM_TABLE_PROCESS}, {"LNM$PROCESS", LNM_TABLE_PROCESS},
-	{"LNM$JOB", LNM_TABLE_JOB}, {"LNM$GROUP", LNM_TABLE_GROUP},
-	{"LNM$SYSTEM_TABLE", LNM_TABLE_SYSTEM}, {"LNM$SYSTEM", LNM_TABLE_SYSTEM},
-    };
-    size_t  i;
-
-    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-	if (strcmp(map[i].name, name) == 0)
-	    return map[i].table;
-    return -1;
-}
-
 /* Reads one /QUALIFIER[=value]; p points after the slash. */
 static const char *parse_qualifier(const char *p, LNM_ENTRY *ent, unsigned *attr, STR *err)
 {
@@ -281,7 +263,7 @@ static const char *parse_qualifier(const char *p, LNM_ENTRY *ent, unsigned *attr
 	ent->table = LNM_TABLE_PROCESS;
 	break;
     case Q_TABLE:
-	if ((ent->table = table_by_name(val)) < 0) {
+	if ((ent->table = lnm_table_by_name(val)) < 0) {
 	    str_printf(err, "unknown logical name table \"%s\"", val);
 	    return NULL;
 	}
