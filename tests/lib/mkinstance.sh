@@ -5,7 +5,9 @@
 # TABLEDIR/pmdf_tailor.template, so a moved tree still works), and the
 # directories table/ queue/ log/ lib/ com/ pmas/data/.  Files of TABLEDIR
 # are copied into RUNDIR/table/ only when missing there, so an
-# administrator's edits to the instance survive "make run".
+# administrator's edits to the instance survive "make run"; in them @HOST@
+# becomes the official host name: $PMDF_INSTANCE_HOST, else this machine's
+# name (lower case), else localhost.localdomain.
 set -e
 run=$1
 exe=$2
@@ -15,11 +17,17 @@ tables=$3
 umask 022
 mkdir -p "$run/table" "$run/queue" "$run/log" "$run/lib" "$run/com" "$run/pmas/data"
 chmod 700 "$run/queue"
+host=${PMDF_INSTANCE_HOST:-$( (hostname || uname -n) 2>/dev/null | tr 'A-Z' 'a-z')}
+case $host in
+    *.*) ;;
+    "") host=localhost.localdomain ;;
+    *) host=$host.localdomain ;;
+esac
 for f in "$tables"/*; do
     [ -f "$f" ] || continue
     base=${f##*/}
     [ "$base" = pmdf_tailor.template ] && continue
-    [ -e "$run/table/$base" ] || cp "$f" "$run/table/$base"
+    [ -e "$run/table/$base" ] || sed -e "s|@HOST@|$host|g" "$f" > "$run/table/$base"
 done
 tmp="$run/pmdf_tailor.new.$$"
 sed -e "s|@ROOT@|$run|g" -e "s|@EXE@|$exe|g" "$tables/pmdf_tailor.template" > "$tmp"

@@ -8,6 +8,7 @@
 #include "str.h"
 #include "strlist.h"
 #include "htab.h"
+#include "pack.h"
 #include "tap.h"
 
 int     main(void)
@@ -68,6 +69,38 @@ int     main(void)
     tap_ok(ok && i == 999, "keys come sorted");
     free(keys);
     htab_free(t, NULL);
+
+    /* pack: round trip, then every way a record can be bad. */
+    {
+	STR     rec = STR_INIT;
+	UNPACK  in;
+	char   *txt;
+	size_t  n;
+	const void *bp;
+
+	pack_u32(&rec, 0xdeadbeefu);
+	pack_str(&rec, "hello");
+	pack_bytes(&rec, "a\0b", 3);
+	unpack_init(&in, rec.s, rec.len);
+	tap_ok(unpack_u32(&in) == 0xdeadbeefu, "pack: u32 round trip");
+	txt = unpack_str(&in);
+	tap_is_str(txt, "hello", "pack: string round trip");
+	free(txt);
+	bp = unpack_bytes(&in, &n);
+	tap_ok(n == 3 && memcmp(bp, "a\0b", 3) == 0, "pack: bytes with a NUL");
+	tap_ok(unpack_done(&in), "pack: the whole record was read");
+	unpack_init(&in, rec.s, rec.len - 1);
+	unpack_u32(&in);
+	free(unpack_str(&in));
+	tap_ok(unpack_bytes(&in, &n) == NULL && unpack_failed(&in), "pack: a truncated record fails");
+	tap_is_str(in.why, "record truncated", "pack: and says why");
+	unpack_init(&in, rec.s + 4 + 9, rec.len - 4 - 9);
+	tap_ok(unpack_str(&in) == NULL && unpack_failed(&in), "pack: NUL in a string fails");
+	unpack_init(&in, "\xff\xff\xff\xffxx", 6);
+	tap_ok(unpack_bytes(&in, &n) == NULL && n == 0, "pack: an absurd length fails");
+	tap_ok(unpack_u32(&in) == 0, "pack: failure is sticky");
+	str_free(&rec);
+    }
     str_free(&s);
     return tap_done();
 }
