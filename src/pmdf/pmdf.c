@@ -70,7 +70,29 @@ static const CLI_QUAL password_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL crdb_quals[] = {
+    {"append", CLI_VALUE_NONE | CLI_NEGATABLE, 1,
+     "add the entries to the database (created if needed), replacing the values of keys"
+     " already there"},
+    {"remove", CLI_VALUE_NONE | CLI_NEGATABLE, 1,
+     "delete the input's keys from the database (values ignored)"},
+    {"delete", CLI_VALUE_NONE | CLI_NEGATABLE, 1, "the same as -remove (PMDF's other name)"},
+    {"dump", CLI_VALUE_NONE, 1,
+     "write the database named first as text: to the file named second, or to standard"
+     " output when it is absent or -"},
+    {"statistics", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "report the entries read, added, replaced, removed, not found, and the time"},
+    {"count", CLI_VALUE_NONE | CLI_NEGATABLE, 0,
+     "report progress on standard error every 100 entries"},
+    {"strip_colons", CLI_VALUE_NONE | CLI_NEGATABLE, 0,
+     "drop a colon ending the key, to load an alias file's \"name: value\" lines"},
+    {NULL, 0, 0, NULL}
+};
+
 static const CLI_VERB verbs[] = {
+    {"crdb", NULL, crdb_quals, 1, 2, "input-file output-database",
+     "build, update or dump a database (alias, general, ...) from \"key value\" text lines",
+     cmd_crdb},
     {"filespec", NULL, filespec_quals, 1, CLI_MANY, "file-spec...",
      "convert file specifications between OpenVMS and Unix, through logical names",
      cmd_filespec},

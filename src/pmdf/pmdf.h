@@ -13,5 +13,6 @@
 int cmd_show_logical(const CLI_CMD *cmd);
 int cmd_filespec(const CLI_CMD *cmd);
 int cmd_password(const CLI_CMD *cmd);
+int cmd_crdb(const CLI_CMD *cmd);
 
 #endif

@@ -16,6 +16,9 @@
 #include "mem.h"
 #include "msg.h"
 
+/* Lock-table size: enough for one transaction over a million records. */
+#define DICT_MAX_LOCKS 200000
+
 struct DICT {
     DB_ENV *env;			/* NULL for DICT_FOREIGN */
     DB     *db;
@@ -99,6 +102,9 @@ static int dict_open_env(DICT *d, STR *err)
     d->env->set_errcall(d->env, dict_errcall);
     d->env->log_set_config(d->env, DB_LOG_AUTO_REMOVE, 1);
     d->env->set_lk_detect(d->env, DB_LOCK_DEFAULT);	/* break deadlocks at once */
+    /* One transaction may build a whole database (crdb, password -load). */
+    d->env->set_lk_max_locks(d->env, DICT_MAX_LOCKS);
+    d->env->set_lk_max_objects(d->env, DICT_MAX_LOCKS);
     ret = d->env->open(d->env, STR_C(home),
 		       DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN
 		       | DB_REGISTER | DB_RECOVER | DB_THREAD, 0600);
@@ -114,6 +120,13 @@ static int dict_open_env(DICT *d, STR *err)
     }
     str_free(&home);
     return 0;
+}
+
+static const char *dict_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
 }
 
 DICT   *dict_open(const char *path, int flags, STR *err)
@@ -156,8 +169,9 @@ DICT   *dict_open(const char *path, int flags, STR *err)
 	oflags = DB_RDONLY | DB_THREAD;
     else
 	oflags = DB_AUTO_COMMIT | DB_THREAD | ((flags & DICT_CREATE) ? DB_CREATE : 0);
-    ret = d->db->open(d->db, NULL, path, NULL, (flags & DICT_FOREIGN) ? DB_UNKNOWN : DB_BTREE,
-		      oflags, 0600);
+    /* Inside an environment, names are relative to its home (the file's directory). */
+    ret = d->db->open(d->db, NULL, d->env ? dict_base(path) : path, NULL,
+		      (flags & DICT_FOREIGN) ? DB_UNKNOWN : DB_BTREE, oflags, 0600);
     if (ret != 0) {
 	dict_fail(d, err, (flags & DICT_RDWR) ? "cannot open for update" : "cannot open", ret);
 	dict_close(d);

@@ -31,7 +31,8 @@
  *	into one transaction (all or nothing); dict_abort() undoes them.
  *
  *	flags: DICT_RDONLY, or DICT_RDWR, optionally with DICT_CREATE (a new
- *	file is mode 0600).  DICT_FOREIGN opens someone else's Berkeley DB
+ *	file is mode 0600: every database of an instance belongs to the user
+ *	the mail system runs as, who alone may use the environment).  DICT_FOREIGN opens someone else's Berkeley DB
  *	file (any access method, e.g. a Cyrus sasldb2 hash) read-only and
  *	outside any environment, for imports.
  *
