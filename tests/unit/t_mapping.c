@@ -204,6 +204,16 @@ static const char main_file[] =
 "  exact@x.com       first\n"
 "  *@x.com           second\n"
 "\n"
+"LITC\n"
+"\n"
+"  k2     early\n"
+"  k      k2$C\n"
+"\n"
+"INTERNAL_IP\n"
+"\n"
+"  $(127.0.0.1/8)     $Y\n"
+"  *$(10.0.0.0/8)     $Ytail\n"
+"\n"
 "NESTED\n"
 "\n"
 "  *@*   $|DOMAINS;$1|\n"
@@ -270,6 +280,11 @@ static void test_access(const MAPPINGS *m)
 	       "PORT_ACCESS: another port falls through to the last entry");
     tap_is_str(run(m, "port_access", "tcp|192.168.1.1|25|127.0.0.1|40000"), "ALLOW:",
 	       "PORT_ACCESS: the probe is matched case-blind");
+    tap_is_str(run(m, "INTERNAL_IP", "127.1.2.3"), "ALLOW:", "INTERNAL_IP: 127.0.0.1/8");
+    tap_is_str(run(m, "INTERNAL_IP", "192.0.2.1"), "NOMATCH:", "INTERNAL_IP: an outside address");
+    tap_is_str(run(m, "INTERNAL_IP", "host-10.1.1.1"), "ALLOW:tail", "an address after a wildcard");
+    tap_is_str(run(m, "INTERNAL_IP", "x110.1.1.1"), "NOMATCH:",
+	       "an address does not start inside a run of address characters");
 }
 
 static void test_subst(const MAPPINGS *m)
@@ -310,6 +325,7 @@ static void test_control(const MAPPINGS *m)
     tap_is_str(run(m, "RFLIP", "a"), "STRING:aa", "$R flip-flop stops after the restart limit");
     tap_is_str(run(m, "LPASS", "a1"), "STRING:B-1", "$L: one more pass from the top");
     tap_is_str(run(m, "ENDS", "ab"), "STRING:firstb", "$E ends at the first match");
+    tap_is_str(run(m, "LITC", "k"), "STRING:k2", "$C does not go back to an earlier literal entry");
     tap_is_str(run(m, "ORDER", "joe@example.com"), "STRING:wild",
 	       "a wildcard entry before an indexed literal one wins");
     tap_is_str(run(m, "ORDER", "JOE@EXAMPLE.ORG"), "STRING:literal2",
