@@ -550,6 +550,38 @@ static int addr_check_spaces(const char *s, const char *e, STR *err)
     return 0;
 }
 
+/*
+ * Header syntax allows white space (and comments, already blanks) around
+ * the "@", "." "," and ":" of an address (RFC 5322 obs-local-part,
+ * obs-domain, obs-route); drop it there.  Other white space stays, to be
+ * refused.
+ */
+static void addr_compact(const char *s, const char *e, STR *out)
+{
+    const char *p, *q;
+    int     quoted = 0, prev;
+
+    str_reset(out);
+    for (p = s; p < e; p++) {
+	if (quoted && *p == '\\' && p + 1 < e) {
+	    str_catn(out, p++, 2);
+	    continue;
+	}
+	if (*p == '"')
+	    quoted = !quoted;
+	if (quoted || !addr_space((unsigned char) *p)) {
+	    str_catc(out, *p);
+	    continue;
+	}
+	for (q = p; q < e && addr_space((unsigned char) *q); q++)
+	     /* void */ ;
+	prev = out->len ? out->s[out->len - 1] : '@';
+	if (q < e && !strchr("@.,:", prev) && !strchr("@.,:", *q))
+	    str_catc(out, ' ');
+	p = q - 1;
+    }
+}
+
 static int addr_parse_spec(const char *s, const char *e, int flags, ADDR *a, STR *err)
 {
     int     has_at;
@@ -571,37 +603,51 @@ static int addr_parse_spec(const char *s, const char *e, int flags, ADDR *a, STR
     return 0;
 }
 
+/*
+ * Steps 1 to 3: the address text without controls, comments, angle
+ * brackets and (header syntax) ignorable white space, into spec.
+ * Returns 1 when there were angle brackets, 0 when not, -1 on error.
+ */
+static int addr_prepare(const char *text, size_t len, int flags, ADDR *a, STR *spec,
+			        STR *err)
+{
+    STR     raw = STR_INIT;
+    const char *s, *e;
+    int     angle = -1;
+
+    if (len > ADDR_MAX_TEXT)
+	str_printf(err, "address text is %lu octets; at most %d are accepted",
+		   (unsigned long) len, ADDR_MAX_TEXT);
+    else if (addr_check_controls(text, len, flags, err) == 0) {
+	str_cpyn(&raw, text, len);
+	if (!(flags & ADDR_HEADER))
+	    str_cpyn(spec, text, len);
+	if (!(flags & ADDR_HEADER) || addr_strip_comments(STR_C(raw), spec, err) == 0) {
+	    s = STR_C(*spec);
+	    e = s + spec->len;
+	    addr_trim(&s, &e);
+	    if ((angle = addr_peel_angle(&s, &e, flags, a, err)) >= 0) {
+		if (flags & ADDR_HEADER)
+		    addr_compact(s, e, &raw);
+		else
+		    str_cpyn(&raw, s, (size_t) (e - s));
+		str_cpyn(spec, STR_C(raw), raw.len);
+	    }
+	}
+    }
+    str_free(&raw);
+    return angle;
+}
+
 int     addr_parse_n(const char *text, size_t len, int flags, ADDR *a, STR *err)
 {
-    STR     clean = STR_INIT, path = STR_INIT;
-    const char *s, *e;
+    STR     spec = STR_INIT, path = STR_INIT;
     int     rc = -1, angle;
 
     addr_reset(a);
-    if (len > ADDR_MAX_TEXT) {
-	str_printf(err, "address text is %lu octets; at most %d are accepted",
-		   (unsigned long) len, ADDR_MAX_TEXT);
-	return -1;
-    }
-    if (addr_check_controls(text, len, flags, err) < 0)
-	return -1;
-    str_cpyn(&clean, text, len);
-    if (flags & ADDR_HEADER) {
-	STR     raw = STR_INIT;
-
-	str_cpyn(&raw, text, len);
-	rc = addr_strip_comments(STR_C(raw), &clean, err);
-	str_free(&raw);
-	if (rc < 0)
-	    goto done;
-	rc = -1;
-    }
-    s = STR_C(clean);
-    e = s + clean.len;
-    addr_trim(&s, &e);
-    if ((angle = addr_peel_angle(&s, &e, flags, a, err)) < 0)
+    if ((angle = addr_prepare(text, len, flags, a, &spec, err)) < 0)
 	goto done;
-    if (s == e) {
+    if (spec.len == 0) {
 	if (angle && (flags & ADDR_NULL_OK)) {
 	    a->null = 1;
 	    rc = 0;
@@ -609,7 +655,7 @@ int     addr_parse_n(const char *text, size_t len, int flags, ADDR *a, STR *err)
 	    str_cpy(err, angle ? "empty address (the null path \"<>\")" : "empty address");
 	goto done;
     }
-    if (addr_parse_spec(s, e, flags, a, err) < 0)
+    if (addr_parse_spec(STR_C(spec), STR_C(spec) + spec.len, flags, a, err) < 0)
 	goto done;
     addr_format(a, &path);
     if (path.len + 2 > ADDR_MAX_PATH) {
@@ -619,15 +665,9 @@ int     addr_parse_n(const char *text, size_t len, int flags, ADDR *a, STR *err)
     }
     rc = 0;
 done:
-    if (rc < 0) {
-	STR     keep = STR_INIT;
-
-	str_cpy(&keep, STR_C(*err));
+    if (rc < 0)
 	addr_reset(a);
-	str_cpy(err, STR_C(keep));
-	str_free(&keep);
-    }
-    str_free(&clean);
+    str_free(&spec);
     str_free(&path);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include "alias.h"
+#include "pack.h"
 #include "cfgread.h"
 #include "htab.h"
 #include "lnm.h"
@@ -636,4 +637,76 @@ int     general_lookup(DICT *db, const char *key, STR *val, STR *err)
     rc = k.len ? dict_get(db, k.s, k.len, val, err) : 0;
     str_free(&k);
     return rc;
+}
+
+/* ---- compiled image: save and restore ---------------------------------- */
+
+void    alias_save(const ALIASES *a, STR *out)
+{
+    char  **keys = htab_keys(a->defs);
+    const ALIAS_DEF *def;
+    size_t  i, j;
+
+    pack_u32(out, (uint32_t) a->files.n);
+    for (i = 0; i < a->files.n; i++)
+	pack_str(out, a->files.v[i]);
+    pack_u32(out, (uint32_t) htab_count(a->defs));
+    for (i = 0; keys[i]; i++) {
+	def = htab_find(a->defs, keys[i]);
+	pack_str(out, keys[i]);
+	pack_str(out, def->where ? def->where : "");
+	pack_u32(out, (uint32_t) def->targets.n);
+	for (j = 0; j < def->targets.n; j++)
+	    pack_str(out, def->targets.v[j]);
+    }
+    free(keys);
+}
+
+int     alias_restore(UNPACK *in, const char *db_spec, ALIASES **aliases, STR *err)
+{
+    ALIASES *a = mem_calloc(1, sizeof(*a));
+    ALIAS_DEF *def;
+    uint32_t n, t, i, j;
+    char   *s;
+
+    *aliases = NULL;
+    n = unpack_u32(in);
+    for (i = 0; i < n && !unpack_failed(in); i++) {
+	if ((s = unpack_str(in)) != NULL)
+	    strlist_add(&a->files, s);
+	free(s);
+    }
+    n = unpack_u32(in);
+    a->defs = htab_create(n < in->len ? n : 64);
+    for (i = 0; i < n && !unpack_failed(in); i++) {
+	char   *name = unpack_str(in);
+
+	def = mem_calloc(1, sizeof(*def));
+	def->where = unpack_str(in);
+	t = unpack_u32(in);
+	for (j = 0; j < t && !unpack_failed(in); j++) {
+	    if ((s = unpack_str(in)) != NULL)
+		strlist_add(&def->targets, s);
+	    free(s);
+	}
+	if (name == NULL || unpack_failed(in) || htab_find(a->defs, name) != NULL) {
+	    if (!unpack_failed(in))
+		in->why = "duplicate alias";
+	    alias_def_free(def);
+	} else
+	    htab_enter(a->defs, name, def);
+	free(name);
+    }
+    if (unpack_failed(in)) {
+	str_printf(err, "configuration image: aliases: %s", in->why);
+	alias_free(a);
+	return -1;
+    }
+    /* The database is not part of the image: it is read live. */
+    if (alias_db_open(db_spec, ALIAS_DB_LOGICAL, ALIAS_DB_DEFAULT, &a->db, err) < 0) {
+	alias_free(a);
+	return -1;
+    }
+    *aliases = a;
+    return 0;
 }

@@ -13,10 +13,17 @@
  *	const STRLIST *alias_files(const ALIASES *a);
  *	const char *alias_db_path(const ALIASES *a);
  *	void alias_free(ALIASES *a);
+ *	void alias_save(const ALIASES *a, STR *out);
+ *	int alias_restore(UNPACK *in, const char *db_spec, ALIASES **aliases, STR *err);
  *
  *	int general_open(const char *db_spec, DICT **db, STR *err);
  *	int general_lookup(DICT *db, const char *key, STR *val, STR *err);
  * DESCRIPTION
+ *	alias_save() appends the aliases read from the file (not the
+ *	database, which stays live) to out as pack.h records, for the compiled
+ *	configuration image; alias_restore() rebuilds them and opens the
+ *	database as alias_load() does.
+ *
  *	alias_load() reads the alias file and opens the alias database.
  *	file_spec NULL means the logical name PMDF_ALIAS_FILE when it is
  *	defined, else PMDF_TABLE:aliases; db_spec NULL means
@@ -92,6 +99,8 @@
 #include "strlist.h"
 #include "dict.h"
 
+struct UNPACK;
+
 #define ALIAS_FILE_LOGICAL	"PMDF_ALIAS_FILE"
 #define ALIAS_FILE_DEFAULT	"PMDF_TABLE:aliases"
 #define ALIAS_DB_LOGICAL	"PMDF_ALIAS_DATABASE"
@@ -115,6 +124,8 @@ size_t alias_count(const ALIASES *a);
 const STRLIST *alias_files(const ALIASES *a);
 const char *alias_db_path(const ALIASES *a);
 void alias_free(ALIASES *a);
+void alias_save(const ALIASES *a, STR *out);
+int alias_restore(struct UNPACK *in, const char *db_spec, ALIASES **aliases, STR *err);
 
 int general_open(const char *db_spec, DICT **db, STR *err);
 int general_lookup(DICT *db, const char *key, STR *val, STR *err);

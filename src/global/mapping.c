@@ -37,7 +37,9 @@
 #include "htab.h"
 #include "lnm.h"
 #include "mem.h"
+#include "pack.h"
 #include "str.h"
+#include "strlist.h"
 
 #define MAP_NONE	((size_t) -1)
 
@@ -76,6 +78,7 @@ typedef struct MAP_ENTRY {
     int     nsave;		/* saved wildcards: $0 .. $(nsave-1) */
     int     exact;		/* no variable-length token: length == minlen */
     size_t  minlen;
+    char   *pat;		/* as written, for mapping_save() */
     char   *tmpl;
 } MAP_ENTRY;
 
@@ -97,6 +100,7 @@ typedef struct MAP_TABLE {
 
 struct MAPPINGS {
     HTAB   *tables;		/* upper-case name -> MAP_TABLE */
+    STRLIST files;		/* the mapping file and its includes */
 };
 
 typedef struct MAP_CAP {
@@ -510,6 +514,7 @@ static void entry_free(MAP_ENTRY *e)
     for (k = 0; k < e->ntok; k++)
 	free(e->tok[k].text);
     free(e->tok);
+    free(e->pat);
     free(e->tmpl);
 }
 
@@ -1128,12 +1133,14 @@ void    mapping_free(MAPPINGS *maps)
     if (maps == NULL)
 	return;
     htab_free(maps->tables, table_free);
+    strlist_free(&maps->files);
     free(maps);
 }
 
-static int load_fail(MAP_LOADER *ld, const char *fmt, const char *arg)
+/* Reports msg at the current line. */
+static int load_fail(MAP_LOADER *ld, const char *msg)
 {
-    cfg_error(ld->r, ld->err, fmt, arg);
+    cfg_error(ld->r, ld->err, "%s", msg);
     return -1;
 }
 
@@ -1144,40 +1151,47 @@ static int load_no_entries(MAP_LOADER *ld)
     return -1;
 }
 
+/* Checks a table name and adds an empty table; why says what is wrong. */
+static MAP_TABLE *table_new(MAPPINGS *maps, const char *name, size_t len,
+			            const char *file, int line, STR *why)
+{
+    STR     key = STR_INIT;
+    MAP_TABLE *t = NULL, *old;
+
+    str_cpyn(&key, name, len);
+    str_upper(&key);
+    if (len == 0 || !isalpha((unsigned char) name[0]))
+	str_printf(why, "table name \"%.*s\" must begin with a letter", (int) len, name);
+    else if ((old = htab_find(maps->tables, STR_C(key))) != NULL)
+	str_printf(why, "table \"%.*s\" is defined twice (first at %s:%d)",
+		   (int) len, name, old->file, old->line);
+    else {
+	t = mem_calloc(1, sizeof(*t));
+	t->name = mem_strndup(name, len);
+	t->file = mem_strdup(file);
+	t->line = line;
+	htab_enter(maps->tables, STR_C(key), t);
+    }
+    str_free(&key);
+    return t;
+}
+
 /* A line starting in column 1: a new table. */
 static int load_table(MAP_LOADER *ld, const char *s)
 {
     size_t  len = strcspn(s, " \t\r\n\f\v");
-    STR     key = STR_INIT;
-    MAP_TABLE *t, *old;
+    MAP_TABLE *t;
 
     if (ld->state == LS_NAMED)
 	return load_no_entries(ld);
-    str_cpyn(&key, s, len);
     if (!is_blank_text(s + len)) {
-	cfg_error(ld->r, ld->err, "table name \"%s\" is followed by other text"
-		  " (entries must be indented)", STR_C(key));
-	str_free(&key);
+	cfg_error(ld->r, ld->err, "table name \"%.*s\" is followed by other text"
+		  " (entries must be indented)", (int) len, s);
 	return -1;
     }
-    if (!isalpha((unsigned char) s[0])) {
-	cfg_error(ld->r, ld->err, "table name \"%s\" must begin with a letter", STR_C(key));
-	str_free(&key);
-	return -1;
-    }
-    str_upper(&key);
-    if ((old = htab_find(ld->maps->tables, STR_C(key))) != NULL) {
-	cfg_error(ld->r, ld->err, "table \"%.*s\" is defined twice (first at %s:%d)",
-		  (int) len, s, old->file, old->line);
-	str_free(&key);
-	return -1;
-    }
-    t = mem_calloc(1, sizeof(*t));
-    t->name = mem_strndup(s, len);
-    t->file = mem_strdup(cfg_file(ld->r));
-    t->line = cfg_lineno(ld->r);
-    htab_enter(ld->maps->tables, STR_C(key), t);
-    str_free(&key);
+    t = table_new(ld->maps, s, len, cfg_file(ld->r), cfg_lineno(ld->r), &ld->why);
+    if (t == NULL)
+	return load_fail(ld, STR_C(ld->why));
     ld->cur = t;
     ld->state = LS_NAMED;
     return 0;
@@ -1227,39 +1241,26 @@ static void table_index(MAP_TABLE *t, size_t i)
     t->wild[t->nwild++] = i;
 }
 
-/* An indented line: "pattern template". */
-static int load_entry(MAP_LOADER *ld, const char *s)
+/* Compiles "pattern template" and appends it to t; why says what is wrong. */
+static int entry_add(MAP_TABLE *t, const char *pat, size_t plen,
+		             const char *tmpl, size_t tlen, STR *why)
 {
-    const char *pat, *tmpl, *rest;
-    size_t  plen, tlen;
-    MAP_TABLE *t = ld->cur;
     MAP_ENTRY e;
-    char   *ptext;
     int     rc;
 
-    if (ld->state == LS_NONE)
-	return load_fail(ld, "entry before any table name%s", "");
-    if (ld->state == LS_ENDED)
-	return load_fail(ld, "entry after the blank line that ended table \"%s\""
-			 " (no blank lines between entries)", t->name);
-    rest = load_field(load_field(s, &pat, &plen), &tmpl, &tlen);
-    if (tlen == 0) {
-	cfg_error(ld->r, ld->err, "pattern \"%.*s\" has no template", (int) plen, pat);
+    if (plen == 0 || tlen == 0) {
+	str_cpy(why, "empty pattern or template");
 	return -1;
     }
-    if (!is_blank_text(rest))
-	return load_fail(ld, "text after the template: \"%s\" (write a space as \"$ \")",
-			 rest + strspn(rest, " \t"));
     memset(&e, 0, sizeof(e));
-    ptext = mem_strndup(pat, plen);
+    e.pat = mem_strndup(pat, plen);
     e.tmpl = mem_strndup(tmpl, tlen);
-    rc = pat_compile(ptext, &e, &ld->why);
+    rc = pat_compile(e.pat, &e, why);
     if (rc == 0)
-	rc = tmpl_check(e.tmpl, e.tmpl + tlen, e.nsave, 0, &ld->why);
-    free(ptext);
+	rc = tmpl_check(e.tmpl, e.tmpl + tlen, e.nsave, 0, why);
     if (rc < 0) {
 	entry_free(&e);
-	return load_fail(ld, "%s", STR_C(ld->why));
+	return -1;
     }
     if (t->n == t->cap) {
 	t->cap = t->cap ? 2 * t->cap : 8;
@@ -1267,6 +1268,34 @@ static int load_entry(MAP_LOADER *ld, const char *s)
     }
     t->ent[t->n] = e;
     table_index(t, t->n++);
+    return 0;
+}
+
+/* An indented line: "pattern template". */
+static int load_entry(MAP_LOADER *ld, const char *s)
+{
+    const char *pat, *tmpl, *rest;
+    size_t  plen, tlen;
+
+    if (ld->state == LS_NONE)
+	return load_fail(ld, "entry before any table name");
+    if (ld->state == LS_ENDED) {
+	str_printf(&ld->why, "entry after the blank line that ended table \"%s\""
+		   " (no blank lines between entries)", ld->cur->name);
+	return load_fail(ld, STR_C(ld->why));
+    }
+    rest = load_field(load_field(s, &pat, &plen), &tmpl, &tlen);
+    if (tlen == 0) {
+	cfg_error(ld->r, ld->err, "pattern \"%.*s\" has no template", (int) plen, pat);
+	return -1;
+    }
+    if (!is_blank_text(rest)) {
+	str_printf(&ld->why, "text after the template: \"%s\" (write a space as \"$ \")",
+		   rest + strspn(rest, " \t"));
+	return load_fail(ld, STR_C(ld->why));
+    }
+    if (entry_add(ld->cur, pat, plen, tmpl, tlen, &ld->why) < 0)
+	return load_fail(ld, STR_C(ld->why));
     ld->state = LS_ENTRIES;
     return 0;
 }
@@ -1283,6 +1312,27 @@ static int load_line(MAP_LOADER *ld, const char *s)
     return load_entry(ld, s);
 }
 
+static void files_note(STRLIST *files, const char *path)
+{
+    size_t  i;
+
+    for (i = 0; i < files->n; i++)
+	if (strcmp(files->v[i], path) == 0)
+	    return;
+    strlist_add(files, path);
+}
+
+/* Includes resolve through logical names and are remembered. */
+static int load_resolve(const char *name, STR *path, STR *err, void *ctx)
+{
+    MAPPINGS *maps = ctx;
+
+    if (lnm_include_resolver(name, path, err, NULL) < 0)
+	return -1;
+    files_note(&maps->files, STR_C(*path));
+    return 0;
+}
+
 static int load_file(MAP_LOADER *ld, const char *path)
 {
     CFG_OPTS opts = CFG_OPTS_INIT;
@@ -1294,9 +1344,11 @@ static int load_file(MAP_LOADER *ld, const char *path)
     opts.includes = 1;
     opts.keep_blank = 1;
     opts.trim = 0;			/* a trailing "$ " is meaningful */
-    opts.resolve = lnm_include_resolver;
+    opts.resolve = load_resolve;
+    opts.ctx = ld->maps;
     if ((ld->r = cfg_open(path, &opts, ld->err)) == NULL)
 	return -1;
+    files_note(&ld->maps->files, path);
     while (rc == 0 && (n = cfg_next(ld->r, &line)) != 0) {
 	if (n < 0) {
 	    str_cpy(ld->err, cfg_errtext(ld->r));
@@ -1355,4 +1407,99 @@ int     mapping_load(const char *spec, MAPPINGS **maps, STR *err)
     }
     *maps = ld.maps;
     return rc;
+}
+
+const STRLIST *mapping_files(const MAPPINGS *maps)
+{
+    return &maps->files;
+}
+
+/* --- compiled image ----------------------------------------------------- */
+
+/*
+ * The image keeps each table as written (name, position, the pattern and
+ * template texts); restoring compiles them again, which is cheap next to
+ * reading the file, and checks them as loading does, so a damaged image
+ * cannot produce a table that loading would have refused.
+ */
+void    mapping_save(const MAPPINGS *maps, STR *out)
+{
+    char  **keys = htab_keys(maps->tables);
+    const MAP_TABLE *t;
+    size_t  i, j;
+
+    pack_u32(out, (uint32_t) maps->files.n);
+    for (i = 0; i < maps->files.n; i++)
+	pack_str(out, maps->files.v[i]);
+    pack_u32(out, (uint32_t) htab_count(maps->tables));
+    for (i = 0; keys[i]; i++) {
+	t = htab_find(maps->tables, keys[i]);
+	pack_str(out, t->name);
+	pack_str(out, t->file);
+	pack_u32(out, (uint32_t) t->line);
+	pack_u32(out, (uint32_t) t->n);
+	for (j = 0; j < t->n; j++) {
+	    pack_str(out, t->ent[j].pat);
+	    pack_str(out, t->ent[j].tmpl);
+	}
+    }
+    free(keys);
+}
+
+/* One table of the image; 0, or -1 with why (or in->why) set. */
+static int restore_table(UNPACK *in, MAPPINGS *maps, STR *why)
+{
+    char   *name = unpack_str(in), *file = unpack_str(in), *pat, *tmpl;
+    uint32_t line = unpack_u32(in), n = unpack_u32(in), j;
+    MAP_TABLE *t = NULL;
+    int     rc = -1;
+
+    if (!unpack_failed(in))
+	t = table_new(maps, name, strlen(name), file, (int) line, why);
+    if (t != NULL && n == 0)
+	str_printf(why, "table \"%s\" has no entries", name);
+    for (j = 0; t != NULL && j < n && why->len == 0 && !unpack_failed(in); j++) {
+	pat = unpack_str(in);
+	tmpl = unpack_str(in);
+	if (pat != NULL && tmpl != NULL && entry_add(t, pat, strlen(pat), tmpl, strlen(tmpl), why) < 0)
+	    str_catf(why, " (table %s)", name);
+	free(pat);
+	free(tmpl);
+    }
+    if (t != NULL && why->len == 0 && !unpack_failed(in))
+	rc = 0;
+    free(name);
+    free(file);
+    return rc;
+}
+
+int     mapping_restore(UNPACK *in, MAPPINGS **maps, STR *err)
+{
+    MAPPINGS *m = mem_calloc(1, sizeof(*m));
+    STR     why = STR_INIT;
+    uint32_t n, i;
+    char   *s;
+
+    *maps = NULL;
+    m->tables = htab_create(32);
+    n = unpack_u32(in);
+    for (i = 0; i < n && !unpack_failed(in); i++) {
+	if ((s = unpack_str(in)) != NULL)
+	    strlist_add(&m->files, s);
+	free(s);
+    }
+    n = unpack_u32(in);
+    for (i = 0; i < n && !unpack_failed(in); i++)
+	if (restore_table(in, m, &why) < 0)
+	    break;
+    if (unpack_failed(in) || why.len > 0) {
+	str_printf(err, "configuration image: mappings: %s",
+		   unpack_failed(in) ? in->why : STR_C(why));
+	str_free(&why);
+	mapping_free(m);
+	return -1;
+    }
+    str_free(&why);
+    *maps = m;
+    return 0;
 }

@@ -11,6 +11,10 @@
  *			  MAP_RESULT *res, STR *err);
  *	void map_result_init(MAP_RESULT *res);	(or MAP_RESULT r = MAP_RESULT_INIT;)
  *	void map_result_free(MAP_RESULT *res);
+ *
+ *	const STRLIST *mapping_files(const MAPPINGS *maps);
+ *	void mapping_save(const MAPPINGS *maps, STR *out);
+ *	int mapping_restore(UNPACK *in, MAPPINGS **maps, STR *err);
  * DESCRIPTION
  *	mapping_load() reads the mapping file named by spec, a logical-name
  *	file spec such as "PMDF_MAPPING_FILE:" (NULL means PMDF_MAPPING_FILE:
@@ -34,7 +38,8 @@
  *	  %		exactly one character
  *	  $A% $A*	one / a run of letters; likewise $B (binary digits),
  *			$D (decimal), $H and $X (hexadecimal), $O (octal),
- *			$S (letters, digits, "_", "$"), $T (space, tab, VT)
+ *			$S (letters, digits, "_", "$"), $T (space, tab, VT);
+ *			the letter may also be written in lower case
  *	  $[abc]% $[abc]*  one / a run of the listed characters;
  *			$[^abc]% and $[^abc]* the characters not listed
  *	  $(addr/len)	one whole IPv4 or IPv6 address (a maximal run of hex
@@ -55,7 +60,8 @@
  *	text after it to lower case, "$^" to upper case, "$_" ends case
  *	conversion; "$|table;arg|" is replaced by the result of mapping arg
  *	(which may use $n) through table, which must end with $Y, else the
- *	entry counts as not matching (nesting is at most MAP_MAX_NEST deep).
+ *	entry counts as not matching; so does a missing table or nesting
+ *	deeper than MAP_MAX_NEST.
  *	Flags (they produce no text):
  *	  $Y $y		allowed: MAP_ALLOW
  *	  $N $n $F $f	refused: MAP_DENY; the rest of the output is the reason
@@ -69,6 +75,13 @@
  *			more pass from its first entry
  *	  $R		restart at the first entry with the output as probe
  *	Any other "$x" in a template is a load error.
+ *
+ *	mapping_files() lists the files read (the mapping file, then its
+ *	includes), for staleness checks.  mapping_save() appends the tables
+ *	to out as pack.h records for the compiled configuration image (each
+ *	table's name, position and its entries' pattern and template texts);
+ *	mapping_restore() rebuilds a set from them, compiling and checking
+ *	every entry again as mapping_load() does.
  *
  *	Evaluation.  mapping_apply() is the one evaluator, used by rewrite
  *	rules (${table,arg}), the dispatcher (PORT_ACCESS), and the SMTP
@@ -119,6 +132,9 @@
  *	reader's own errors (NUL byte, over-long line, include problems).
  *	*maps is NULL after an error.
  *
+ *	mapping_restore() returns 0, or -1 with err "configuration image:
+ *	mappings: ..." for a damaged image (*maps is then NULL).
+ *
  *	mapping_apply() returns 0, or -1 with err when the table does not
  *	exist (res->kind is then MAP_NOMATCH, so callers may ignore it; use
  *	mapping_has() to test first), when an output would exceed
@@ -129,6 +145,9 @@
 #ifndef PMDF_MAPPING_H
 #define PMDF_MAPPING_H
 #include "str.h"
+#include "strlist.h"
+
+struct UNPACK;				/* pack.h */
 
 #define MAP_NOMATCH 0
 #define MAP_STRING  1
@@ -162,5 +181,8 @@ int mapping_apply(const MAPPINGS *maps, const char *table, const char *probe,
 		  MAP_RESULT *res, STR *err);
 void map_result_init(MAP_RESULT *res);
 void map_result_free(MAP_RESULT *res);
+const STRLIST *mapping_files(const MAPPINGS *maps);
+void mapping_save(const MAPPINGS *maps, STR *out);
+int mapping_restore(struct UNPACK *in, MAPPINGS **maps, STR *err);
 
 #endif

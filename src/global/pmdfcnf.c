@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include "pmdfcnf.h"
+#include "pack.h"
 #include "cfgread.h"
 #include "lnm.h"
 #include "mem.h"
@@ -1283,4 +1284,184 @@ const char *pmdfcnf_option(const PMDF_CNF *cnf, const char *channel, const char 
     }
     str_free(&key);
     return value;
+}
+
+/* ---- compiled image: save and restore ---------------------------------- */
+
+#define CNF_NOFILE 0xffffffffu
+
+static uint32_t cnf_file_index(const PMDF_CNF *cnf, const char *file)
+{
+    size_t  i;
+
+    for (i = 0; i < cnf->files.n; i++)
+	if (cnf->files.v[i] == file)
+	    return (uint32_t) i;
+    return CNF_NOFILE;
+}
+
+static const char *cnf_file_at(const PMDF_CNF *cnf, uint32_t i, UNPACK *in)
+{
+    if (i == CNF_NOFILE)
+	return NULL;
+    if (i >= cnf->files.n) {
+	in->why = "file index out of range";
+	return NULL;
+    }
+    return cnf->files.v[i];
+}
+
+void    pmdfcnf_save(const PMDF_CNF *cnf, STR *out)
+{
+    char  **keys;
+    size_t  i, j;
+
+    pack_u32(out, (uint32_t) cnf->files.n);
+    for (i = 0; i < cnf->files.n; i++)
+	pack_str(out, cnf->files.v[i]);
+    pack_u32(out, (uint32_t) cnf->nrules);
+    for (i = 0; i < cnf->nrules; i++) {
+	pack_str(out, cnf->rules[i].pattern);
+	pack_str(out, cnf->rules[i].template);
+	pack_u32(out, cnf_file_index(cnf, cnf->rules[i].file));
+	pack_u32(out, (uint32_t) cnf->rules[i].line);
+    }
+    pack_u32(out, (uint32_t) cnf->nchannels);
+    for (i = 0; i < cnf->nchannels; i++) {
+	const CNF_CHANNEL *ch = &cnf->channels[i];
+
+	pack_str(out, ch->name);
+	pack_u32(out, cnf_file_index(cnf, ch->file));
+	pack_u32(out, (uint32_t) ch->line);
+	pack_u32(out, (uint32_t) ch->hosts.n);
+	for (j = 0; j < ch->hosts.n; j++) {
+	    pack_str(out, ch->hosts.v[j]);
+	    pack_str(out, j < ch->aliases.n ? ch->aliases.v[j] : "");
+	}
+	pack_u32(out, (uint32_t) ch->nkw);
+	for (j = 0; j < ch->nkw; j++) {
+	    pack_str(out, ch->kw[j].name);
+	    pack_u32(out, ch->kw[j].arg != NULL);
+	    if (ch->kw[j].arg)
+		pack_str(out, ch->kw[j].arg);
+	    pack_u32(out, cnf_file_index(cnf, ch->kw[j].file));
+	    pack_u32(out, (uint32_t) ch->kw[j].line);
+	}
+    }
+    keys = cnf->options ? htab_keys(cnf->options) : NULL;
+    pack_u32(out, (uint32_t) (cnf->options ? htab_count(cnf->options) : 0));
+    for (i = 0; keys && keys[i]; i++) {
+	pack_str(out, keys[i]);
+	pack_str(out, htab_find(cnf->options, keys[i]));
+    }
+    free(keys);
+}
+
+static void cnf_restore_rule(UNPACK *in, PMDF_CNF *cnf, CNF_RULE *r)
+{
+    char   *pat = unpack_str(in), *tpl = unpack_str(in);
+    size_t  plen;
+
+    r->file = cnf_file_at(cnf, unpack_u32(in), in);
+    r->line = (int) unpack_u32(in);
+    if (pat && tpl) {
+	/* One allocation, as the parser makes it: pmdfcnf_free() frees pattern. */
+	plen = strlen(pat);
+	r->pattern = mem_alloc(plen + strlen(tpl) + 2);
+	memcpy(r->pattern, pat, plen + 1);
+	r->template = r->pattern + plen + 1;
+	strcpy(r->template, tpl);
+    }
+    free(pat);
+    free(tpl);
+}
+
+static void cnf_restore_channel(UNPACK *in, PMDF_CNF *cnf, CNF_CHANNEL *ch)
+{
+    const KW_DEF *def;
+    uint32_t n, j;
+    char   *s;
+
+    ch->name = unpack_str(in);
+    ch->file = cnf_file_at(cnf, unpack_u32(in), in);
+    ch->line = (int) unpack_u32(in);
+    n = unpack_u32(in);
+    for (j = 0; j < n && !unpack_failed(in); j++) {
+	if ((s = unpack_str(in)) != NULL)
+	    strlist_add(&ch->hosts, s);
+	free(s);
+	if ((s = unpack_str(in)) != NULL)
+	    strlist_add(&ch->aliases, s);
+	free(s);
+    }
+    n = unpack_u32(in);
+    if (n > in->len - in->pos) {
+	in->why = "keyword count out of range";
+	return;
+    }
+    ch->kw = mem_calloc(n ? n : 1, sizeof(*ch->kw));
+    for (j = 0; j < n && !unpack_failed(in); j++) {
+	CNF_KEYWORD *k = &ch->kw[ch->nkw];
+
+	s = unpack_str(in);
+	def = s ? kw_find(s) : NULL;
+	free(s);
+	if (def == NULL) {
+	    if (!unpack_failed(in))
+		in->why = "unknown channel keyword (an image from another version)";
+	    return;
+	}
+	k->name = def->name;
+	k->group = kw_group(def);
+	k->arg = unpack_u32(in) ? unpack_str(in) : NULL;
+	k->file = cnf_file_at(cnf, unpack_u32(in), in);
+	k->line = (int) unpack_u32(in);
+	ch->nkw++;
+    }
+}
+
+int     pmdfcnf_restore(UNPACK *in, PMDF_CNF *cnf, STR *err)
+{
+    uint32_t n, i;
+    char   *s, *v;
+
+    memset(cnf, 0, sizeof(*cnf));
+    n = unpack_u32(in);
+    for (i = 0; i < n && !unpack_failed(in); i++) {
+	if ((s = unpack_str(in)) != NULL)
+	    strlist_add(&cnf->files, s);
+	free(s);
+    }
+    n = unpack_u32(in);
+    if (n <= CNF_MAX_RULES && n <= in->len - in->pos) {
+	cnf->rules = mem_calloc(n ? n : 1, sizeof(*cnf->rules));
+	for (i = 0; i < n && !unpack_failed(in); i++)
+	    cnf_restore_rule(in, cnf, &cnf->rules[cnf->nrules++]);
+    } else if (!unpack_failed(in))
+	in->why = "rule count out of range";
+    n = unpack_u32(in);
+    if (!unpack_failed(in) && n >= 1 && n <= CNF_MAX_CHANNELS && n <= in->len - in->pos) {
+	cnf->channels = mem_calloc(n, sizeof(*cnf->channels));
+	for (i = 0; i < n && !unpack_failed(in); i++)
+	    cnf_restore_channel(in, cnf, &cnf->channels[cnf->nchannels++]);
+    } else if (!unpack_failed(in))
+	in->why = "channel count out of range";
+    cnf->options = htab_create(32);
+    n = unpack_u32(in);
+    for (i = 0; i < n && !unpack_failed(in); i++) {
+	s = unpack_str(in);
+	v = unpack_str(in);
+	if (s && v)
+	    htab_enter(cnf->options, s, v);
+	else
+	    free(v);
+	free(s);
+    }
+    if (unpack_failed(in)) {
+	str_printf(err, "configuration image: %s", in->why);
+	pmdfcnf_free(cnf);
+	return -1;
+    }
+    cnf_index(cnf);
+    return 0;
 }

@@ -5,6 +5,8 @@
  *	#include "pmdfcnf.h"
  *
  *	int pmdfcnf_load(const char *spec, PMDF_CNF *cnf, STR *err);
+void pmdfcnf_save(const PMDF_CNF *cnf, STR *out);
+int pmdfcnf_restore(struct UNPACK *in, PMDF_CNF *cnf, STR *err);
  *	int pmdfcnf_options(PMDF_CNF *cnf, const char *spec, STR *err);
  *	void pmdfcnf_free(PMDF_CNF *cnf);
  *	const CNF_CHANNEL *pmdfcnf_channel(const PMDF_CNF *cnf, const char *name);
@@ -68,6 +70,13 @@
  *	later setting of a name replaces an earlier one.  pmdfcnf_option()
  *	looks a value up, the channel's own first (channel may be NULL).
  *
+ *	pmdfcnf_save() appends the whole structure (rules, channels with
+ *	their effective keywords, options, files read) to out as pack.h
+ *	records; pmdfcnf_restore() rebuilds it from them, indexes included,
+ *	for the compiled configuration image of "pmdf cnbuild".  A record
+ *	that does not decode (or names a keyword this version does not know)
+ *	fails the restore with a message and leaves cnf empty.
+ *
  *	pmdfcnf_channel_by_host() maps a routing system (the host after the
  *	last "@" of a rewritten template, e.g. TCP-DAEMON) to its channel,
  *	case-blind, through every channel's host lines (the first name of
@@ -119,6 +128,8 @@
 #include "strlist.h"
 #include "htab.h"
 
+struct UNPACK;
+
 #define CNF_MAX_RULES		1000000
 #define CNF_MAX_CHANNELS	100000
 #define CNF_MAX_HOSTS		1000000
@@ -164,6 +175,8 @@ typedef struct PMDF_CNF {
 } PMDF_CNF;
 
 int pmdfcnf_load(const char *spec, PMDF_CNF *cnf, STR *err);
+void pmdfcnf_save(const PMDF_CNF *cnf, STR *out);
+int pmdfcnf_restore(struct UNPACK *in, PMDF_CNF *cnf, STR *err);
 int pmdfcnf_options(PMDF_CNF *cnf, const char *spec, STR *err);
 void pmdfcnf_free(PMDF_CNF *cnf);
 const CNF_CHANNEL *pmdfcnf_channel(const PMDF_CNF *cnf, const char *name);

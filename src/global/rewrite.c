@@ -755,10 +755,13 @@ static void rw_fail(RW_STATE *st, const char *status, const char *fmt,...)
 {
     va_list ap;
 
-    str_reset(st->err);
+    STR     text = STR_INIT;
+
     va_start(ap, fmt);
-    str_vcatf(st->err, fmt, ap);
+    str_vcatf(&text, fmt, ap);
     va_end(ap);
+    rw_set_sanitized(st->err, STR_C(text));	/* no CR/LF into replies or logs */
+    str_free(&text);
     str_cpy(&st->res->status, status);
     rw_trace(st, "  failed: %s (%s)", STR_C(*st->err), status);
 }
@@ -1136,7 +1139,7 @@ static int rw_no_rule(RW_STATE *st, const ADDR_HOST *h)
     if (h->where == ADDR_LOC_PERCENT || h->where == ADDR_LOC_BANG)
 	return rw_local_fallback(st, h);
     rw_trace(st, "  no rule for %s: it is its own routing system", host);
-    return rw_finish(st, h, STR_C(h->user), host, NULL, host, "(no rule: host used as-is)");
+    return rw_finish(st, h, STR_C(h->user), host, NULL, host, "no rule matched, host used as-is");
 }
 
 /* An address without any host: PMDF reads "user" as user@localhost. */
@@ -1168,8 +1171,7 @@ static int rw_pass(RW_STATE *st, int pass)
     rw_trace(st, "pass %d: %s%s%s", pass, STR_C(cur), st->tag.len ? " tag " : "",
 	     STR_C(st->tag));
     if (i < st->seen.n) {
-	rw_fail(st, "5.4.6", "rewrite loop: %s comes back after %d passes", STR_C(cur),
-		pass - 1);
+	rw_fail(st, "5.4.6", "rewrite loop: %s again at pass %d", STR_C(cur), pass);
 	rc = RW_ERR;
 	goto done;
     }

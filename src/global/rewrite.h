@@ -133,15 +133,18 @@
  *	rewritten address, [@route:]local@domain), host (its new
  *	host/domain specification, where the channel sends it), routing
  *	(the routing system that picked the channel), rule ("file:line
- *	pattern template" of the deciding rule, or a note such as "(no
- *	rule: as-is)"), status (the enhanced status code on failure),
+ *	pattern template" of the deciding rule, or a note such as "no rule
+ *	matched, host used as-is"), status (the enhanced status code on failure),
  *	passes, and with RW_TRACE a trace of every probe and rule tried
  *	(for "pmdf test -rewrite -debug"; bounded by RW_MAX_TRACE lines).
+ *
+ *	A REWRITER is not changed by rewrite_address(), so threads may share
+ *	one when the general database or lookup callback allows it.
  *
  *	Left out (PMDF has them; a template using one makes its rule fail
  *	with a note in the trace): the domain database (PMDF_DOMAIN_DATABASE
  *	probes), $W (unique string), $[...] (site routines), $]...[ (LDAP),
- *	$V/$Z (DNS checks), $nA-style forms, and mixed literal/name hosts
+ *	$V/$Z (DNS checks), and mixed literal/name hosts
  *	such as [1.2].a.[3.4].b (addr.h refuses them).  Also differing:
  *	IPv6 literals are taken apart at ":" (PMDF only splits at "."):
  *	[IPv6:2001:db8::1], [IPv6:2001:db8::], [IPv6:2001:db8:], ...,

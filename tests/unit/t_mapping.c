@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "mapping.h"
 #include "lnm.h"
+#include "pack.h"
 #include "str.h"
 #include "tap.h"
 
@@ -166,7 +167,7 @@ static const char main_file[] =
 "\n"
 "CHAIN\n"
 "\n"
-"  a*      b$0$C\n"
+"  a*      b$0$T$C\n"
 "  b*      c$0$C\n"
 "  x*      never\n"
 "  c*      $Y$<done$ $0\n"
@@ -189,6 +190,12 @@ static const char main_file[] =
 "\n"
 "  b*    B-$0\n"
 "  a*    b$0$L\n"
+"\n"
+"BOTH\n"
+"\n"
+"  both     $Y$Nboth\n"
+"  chain    chain$Y$C\n"
+"  chain    $Fno\n"
 "\n"
 "ENDS\n"
 "\n"
@@ -218,6 +225,14 @@ static const char main_file[] =
 "\n"
 "  *@*   $|DOMAINS;$1|\n"
 "  *     none\n"
+"\n"
+"REC\n"
+"\n"
+"  *     $|REC;x$0|\n"
+"\n"
+"BLOWUP\n"
+"\n"
+"  *     $0$0$0$0$R\n"
 "\n"
 "DOMAINS\n"
 "\n"
@@ -290,11 +305,11 @@ static void test_access(const MAPPINGS *m)
 static void test_subst(const MAPPINGS *m)
 {
     tap_is_str(run(m, "SUBST", "joe@Example.COM"), "STRING:Example|joe|COM",
-	       "$0..$4: \"*\" and \"%\" in order, case kept");
+	       "$0..$4: \"*\" and \"%%\" in order, case kept");
     tap_is_str(run(m, "SUBST", "joe@example.co"), "NOMATCH:", "\"%%\" needs exactly one character");
     tap_is_str(run(m, "SUBST", "lazy-a-b-c"), "STRING:a+b-c", "$_* matches as little as it can");
     tap_is_str(run(m, "SUBST", "greedy-a-b-c"), "STRING:a-b+c", "* is greedy");
-    tap_is_str(run(m, "SUBST", "num-2024-x"), "STRING:<2024><x>", "$D* and $A%");
+    tap_is_str(run(m, "SUBST", "num-2024-x"), "STRING:<2024><x>", "$D* and $A%%");
     tap_is_str(run(m, "SUBST", "num-20a4-x"), "NOMATCH:", "$D* takes digits only");
     tap_is_str(run(m, "SUBST", "set-xYzzy"), "STRING:[xYzzy]", "$[xyz]* (case-blind)");
     tap_is_str(run(m, "SUBST", "set-xya"), "NOMATCH:", "$[xyz]* refuses other characters");
@@ -302,7 +317,7 @@ static void test_subst(const MAPPINGS *m)
     tap_is_str(run(m, "SUBST", "neg-abx"), "NOMATCH:", "$[^xyz]* refuses the listed ones");
     tap_is_str(run(m, "SUBST", "case-MiX"), "STRING:lower mix UPPER MIX Mixed MiX",
 	       "$\\ lower case, $^ upper case, $_ none");
-    tap_is_str(run(m, "SUBST", "quote-!"), "STRING:a$b c*d%e!", "$$ $<space> $* $% in a template");
+    tap_is_str(run(m, "SUBST", "quote-!"), "STRING:a$b c*d%e!", "$$ $<space> $* $%% in a template");
     tap_is_str(run(m, "SUBST", "skip-a-b"), "STRING:b", "$@ does not save the next wildcard");
     tap_is_str(run(m, "SUBST", "trail-x"), "STRING:x ", "a template may end in \"$ \"");
     tap_is_str(run(m, "SUBST", "mixed.case"), "STRING:found", "a literal entry matches case-blind");
@@ -312,19 +327,25 @@ static void test_subst(const MAPPINGS *m)
     tap_is_str(run(m, "NESTED", "joe@example.org"), "STRING:none",
 	       "$|table;arg| without $Y: the entry fails, the next one is tried");
     tap_is_str(run(m, "NESTED", "joe@example.net"), "STRING:none", "$|table;arg| with no match fails");
+    tap_is_str(run(m, "REC", "a"), "NOMATCH:", "a table calling itself stops at MAP_MAX_NEST");
+    tap_ok(strncmp(run(m, "BLOWUP", "0123456789"), "ERROR:mapping output longer than", 32) == 0,
+	   "an output beyond MAP_MAX_RESULT is an error: %s", run(m, "BLOWUP", "0123456789"));
 }
 
 static void test_control(const MAPPINGS *m)
 {
     tap_is_str(run(m, "CHAIN", "a1"), "ALLOW:done 1", "$C: the output is the new probe for later entries");
-    tap_ok(res.log, "$< from the last entry of a $C chain");
+    tap_ok(res.log && res.log_connection, "flags of every entry in a $C chain accumulate");
     tap_is_str(run(m, "CHAIN", "b7"), "ALLOW:done 7", "$C chain entered in the middle");
+    tap_ok(res.log && !res.log_connection, "... only the flags of the entries that matched");
     tap_is_str(run(m, "LOOP", "a"), "STRING:a", "$C never goes back to earlier entries");
     tap_is_str(run(m, "RGROW", "a"), "STRING:xxxxxxxxxxxa",
 	       "$R stops once the output stopped shrinking more than 10 times");
     tap_is_str(run(m, "RFLIP", "a"), "STRING:aa", "$R flip-flop stops after the restart limit");
     tap_is_str(run(m, "LPASS", "a1"), "STRING:B-1", "$L: one more pass from the top");
     tap_is_str(run(m, "ENDS", "ab"), "STRING:firstb", "$E ends at the first match");
+    tap_is_str(run(m, "BOTH", "both"), "DENY:both", "$N wins over $Y in one template");
+    tap_is_str(run(m, "BOTH", "chain"), "DENY:no", "a $F later in a $C chain wins over an earlier $Y");
     tap_is_str(run(m, "LITC", "k"), "STRING:k2", "$C does not go back to an earlier literal entry");
     tap_is_str(run(m, "ORDER", "joe@example.com"), "STRING:wild",
 	       "a wildcard entry before an indexed literal one wins");
@@ -342,6 +363,51 @@ static void test_control(const MAPPINGS *m)
     tap_is_int(mapping_apply(m, "NOSUCH", "x", &res, &err), -1, "an unknown table is an error");
     tap_ok(res.kind == MAP_NOMATCH && strstr(STR_C(err), "NOSUCH") != NULL,
 	   "... with MAP_NOMATCH and the name in the message: %s", STR_C(err));
+}
+
+static void test_image(const MAPPINGS *m)
+{
+    const STRLIST *files = mapping_files(m);
+    STR     img = STR_INIT, why = STR_INIT;
+    MAPPINGS *r = NULL;
+    UNPACK  in;
+
+    tap_ok(files->n == 3 && strcmp(files->v[0], path_of("mappings")) == 0
+	   && strcmp(files->v[1], path_of("extra.map")) == 0
+	   && strcmp(files->v[2], path_of("more.map")) == 0,
+	   "mapping_files(): the file, then its includes");
+    mapping_save(m, &img);
+    unpack_init(&in, img.s, img.len);
+    tap_is_int(mapping_restore(&in, &r, &why), 0, "mapping_restore() of a saved set: %s", STR_C(why));
+    tap_ok(unpack_done(&in), "... reads the whole image");
+    if (r != NULL) {
+	tap_is_str(run(r, "ORIG_SEND_ACCESS", "tcp_local|a@b|tcp_local|c@d"),
+		   "DENY:SMTP relaying not permitted", "restored: the relay verdict");
+	tap_is_str(run(r, "PORT_ACCESS", "TCP|192.168.1.1|25|10.1.2.3|40000"),
+		   "DENY:Blocked net 10.1.2.3", "restored: address blocks and $n");
+	tap_is_str(run(r, "ORDER", "joe@example.com"), "STRING:wild", "restored: file order");
+	tap_is_str(run(r, "CHAIN", "a1"), "ALLOW:done 1", "restored: $C chains");
+	tap_is_int((long) mapping_files(r)->n, 3, "restored: the file list");
+    }
+    mapping_free(r);
+    unpack_init(&in, img.s, img.len / 2);
+    tap_is_int(mapping_restore(&in, &r, &why), -1, "a truncated image is refused");
+    tap_ok(r == NULL && strstr(STR_C(why), "configuration image: mappings:") != NULL,
+	   "... saying so: %s", STR_C(why));
+    str_reset(&img);
+    pack_u32(&img, 0);
+    pack_u32(&img, 1);
+    pack_str(&img, "T");
+    pack_str(&img, "f");
+    pack_u32(&img, 1);
+    pack_u32(&img, 1);
+    pack_str(&img, "a");
+    pack_str(&img, "$Q");
+    unpack_init(&in, img.s, img.len);
+    tap_is_int(mapping_restore(&in, &r, &why), -1, "an image with a bad template is refused");
+    tap_ok(r == NULL && strstr(STR_C(why), "\"$Q\"") != NULL, "... naming it: %s", STR_C(why));
+    str_free(&img);
+    str_free(&why);
 }
 
 static void test_errors(void)
@@ -483,6 +549,7 @@ int     main(void)
 	test_access(m);
 	test_subst(m);
 	test_control(m);
+	test_image(m);
     }
     mapping_free(m);
     test_errors();
