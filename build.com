@@ -181,6 +181,7 @@ $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_SHOW.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_FSPEC.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_PASSWD.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CRDB.C"
+$ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_TEST.C"
 $ tap_srcs = ""
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TAP.C"
 $! test_srcs: each a TAP test program, run by TEST.  testprog_srcs: programs

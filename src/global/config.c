@@ -162,19 +162,19 @@ static void config_pack_source(STR *out, const char *path)
 static const char *config_check_source(UNPACK *in, STR *why)
 {
     struct stat st;
-    char   *path = unpack_str(in), *size = unpack_str(in), *mtime = unpack_str(in);
-    uint32_t existed = 0;
+    char   *path = unpack_str(in);
+    uint32_t existed = unpack_u32(in);
+    char   *size = unpack_str(in), *mtime = unpack_str(in);
     char    num[32];
     int     exists;
 
-    (void) existed;
     if (path == NULL || size == NULL || mtime == NULL) {
 	free(path), free(size), free(mtime);
 	return NULL;				/* the unpack failure is reported */
     }
     exists = stat(path, &st) == 0;
     str_reset(why);
-    if (strcmp(size, "-1") == 0) {
+    if (!existed) {
 	if (exists)
 	    str_printf(why, "%s was added", path);
     } else if (!exists) {

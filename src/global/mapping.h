@@ -108,7 +108,8 @@
  *	all; the current output is then the result.
  *
  *	Differences from PMDF: the blank line after a table name is
- *	optional; patterns and templates may be longer than PMDF's 252
+ *	optional; a table with no entries (PMDF: "zero or more") is an
+ *	error, as it is almost always a mistake; patterns and templates may be longer than PMDF's 252
  *	characters (up to the reader's line limit); back-matches ($n*),
  *	$#...#, ${...}, $]...[, $[...] in templates, $:x and $;x, $?, and
  *	the access flags this toolkit does not act on ($B, $H, ...) are

@@ -89,7 +89,44 @@ static const CLI_QUAL crdb_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL test_rewrite_quals[] = {
+    {"from", CLI_VALUE_REQUIRED, 0, "envelope From address (default postmaster@ the local host)"},
+    {"source_channel", CLI_VALUE_REQUIRED, 0, "channel the message comes from (default l)"},
+    {"destination_channel", CLI_VALUE_REQUIRED, 0,
+     "destination channel for the $C/$Q rule controls"},
+    {"debug", CLI_VALUE_NONE, 0, "show every rewrite-rule probe tried"},
+    {"image", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "use the compiled configuration when it is current (-noimage: read the text files)"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_QUAL test_mapping_quals[] = {
+    {"table", CLI_VALUE_REQUIRED, 0, "mapping table to try (else prompted for)"},
+    {"image", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "use the compiled configuration when it is current (-noimage: read the text files)"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_VERB test_verbs[] = {
+    {"rewrite", NULL, test_rewrite_quals, 0, CLI_MANY, "[address...]",
+     "show the channel, rewritten addresses and access verdicts for addresses"
+     " (prompts \"Address:\" when none is given)", cmd_test_rewrite},
+    {"mapping", NULL, test_mapping_quals, 0, CLI_MANY, "[string...]",
+     "try strings against a mapping table (prompts for the table and the strings)",
+     cmd_test_mapping},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
+};
+
+static const CLI_QUAL cnbuild_quals[] = {
+    {"statistics", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
+     "report what was compiled and how long it took"},
+    {NULL, 0, 0, NULL}
+};
+
 static const CLI_VERB verbs[] = {
+    {"cnbuild", NULL, cnbuild_quals, 0, 0, NULL,
+     "compile the configuration (PMDF.CNF, options, mappings, aliases) into the image"
+     " PMDF_CONFIG_DATA", cmd_cnbuild},
     {"crdb", NULL, crdb_quals, 1, 2, "input-file output-database",
      "build, update or dump a database (alias, general, ...) from \"key value\" text lines",
      cmd_crdb},
@@ -102,6 +139,7 @@ static const CLI_VERB verbs[] = {
      "manage the password database used by SMTP AUTH and the other services",
      cmd_password},
     {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
+    {"test", test_verbs, NULL, 0, 0, NULL, "test the configuration", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };
 

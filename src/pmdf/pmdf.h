@@ -14,5 +14,8 @@ int cmd_show_logical(const CLI_CMD *cmd);
 int cmd_filespec(const CLI_CMD *cmd);
 int cmd_password(const CLI_CMD *cmd);
 int cmd_crdb(const CLI_CMD *cmd);
+int cmd_test_rewrite(const CLI_CMD *cmd);
+int cmd_test_mapping(const CLI_CMD *cmd);
+int cmd_cnbuild(const CLI_CMD *cmd);
 
 #endif
