@@ -200,6 +200,7 @@ $ testprog_srcs = testprog_srcs + ",[.TESTS.UNIT]SASL_DRIVE.C"
 $ bench_srcs = ""
 $ bench_srcs = bench_srcs + ",[.TESTS.BENCH]B_LNM.C"
 $ bench_srcs = bench_srcs + ",[.TESTS.BENCH]B_PASSDB.C"
+$ bench_srcs = bench_srcs + ",[.TESTS.BENCH]B_CONFIG.C"
 $! END SOURCE LIST
 $!
 $ list = tap_srcs

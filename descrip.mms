@@ -81,7 +81,7 @@ TEST_EXES = $(E)T_STR.EXE, $(E)T_CFGREAD.EXE, $(E)T_CLI.EXE, $(E)T_FSPEC.EXE, -
 	$(E)T_LNM.EXE, $(E)T_DICT.EXE, $(E)T_SASL.EXE, $(E)T_REWRITE.EXE
 ! Programs the test scripts drive: built like tests, not run as tests.
 TESTPROG_EXES = $(E)SASL_DRIVE.EXE
-BENCH_EXES = $(E)B_LNM.EXE, $(E)B_PASSDB.EXE
+BENCH_EXES = $(E)B_LNM.EXE, $(E)B_PASSDB.EXE, $(E)B_CONFIG.EXE
 
 ! ------------------------------------------------------------ targets
 
@@ -159,6 +159,9 @@ $(E)B_LNM.EXE : $(O)B_LNM.OBJ, $(OLB), $(OPTS)
 
 $(E)B_PASSDB.EXE : $(O)B_PASSDB.OBJ, $(OLB), $(OPTS)
 	LINK $(LINK_TEST) /EXECUTABLE=$(MMS$TARGET) $(O)B_PASSDB.OBJ, $(OLB)/LIBRARY, $(LINK_OPTS)
+
+$(E)B_CONFIG.EXE : $(O)B_CONFIG.OBJ, $(OLB), $(OPTS)
+	LINK $(LINK_TEST) /EXECUTABLE=$(MMS$TARGET) $(O)B_CONFIG.OBJ, $(OLB)/LIBRARY, $(LINK_OPTS)
 
 ! ------------------------------------------------------------ BEGIN SOURCE LIST
 ! One rule per source; the object name is the source's name, so names stay
@@ -288,6 +291,9 @@ $(O)B_LNM.OBJ : [.TESTS.BENCH]B_LNM.C
 	$(CC) $(CFLAGS) /OBJECT=$(MMS$TARGET) $(MMS$SOURCE)
 
 $(O)B_PASSDB.OBJ : [.TESTS.BENCH]B_PASSDB.C
+	$(CC) $(CFLAGS) /OBJECT=$(MMS$TARGET) $(MMS$SOURCE)
+
+$(O)B_CONFIG.OBJ : [.TESTS.BENCH]B_CONFIG.C
 	$(CC) $(CFLAGS) /OBJECT=$(MMS$TARGET) $(MMS$SOURCE)
 
 ! ------------------------------------------------------------ END SOURCE LIST

@@ -144,6 +144,10 @@ ok(-s "$inst/lib/config_data", 'the image is written to PMDF_CONFIG_DATA');
 ($rc, $out, $err) = pmdf("test -rewrite bob\@remote.example.org");
 is($err, '', 'a current image is used without a warning');
 like($out, qr/^channel  = tcp_local$/m, 'and routes like the text');
+($rc, $out, $err) = pmdf("test -rewrite abuse\@localhost hostmaster\@localhost nobody-here\@localhost");
+like($out, qr/^alias expansion: abuse -> root\n.*^alias expansion: hostmaster -> root$/ms,
+     'aliases expand from the image (searched in place)');
+unlike($out, qr/alias expansion: nobody-here/, 'and a name that is no alias does not');
 sleep 1;
 write_file("$table/pmdf.cnf", $default_cnf . "! edited\n");
 ($rc, $out, $err) = pmdf("test -rewrite bob\@remote.example.org");

@@ -40,6 +40,11 @@ struct ALIASES {
     HTAB   *defs;			/* lower-case name -> ALIAS_DEF */
     DICT   *db;				/* the alias database, or NULL */
     STRLIST files;			/* alias file and its includes */
+    /* From a compiled image: the records, sorted by name, searched in place. */
+    char   *packed;			/* "name, count, targets..." records */
+    size_t  packed_len;
+    uint32_t *index;			/* offset of each record in packed */
+    size_t  nindex;
 };
 
 typedef struct EXPAND {
@@ -353,12 +358,14 @@ void    alias_free(ALIASES *a)
     htab_free(a->defs, alias_def_free);
     dict_close(a->db);
     strlist_free(&a->files);
+    free(a->packed);
+    free(a->index);
     free(a);
 }
 
 size_t  alias_count(const ALIASES *a)
 {
-    return htab_count(a->defs);
+    return htab_count(a->defs) + a->nindex;
 }
 
 const STRLIST *alias_files(const ALIASES *a)
@@ -390,6 +397,8 @@ static int alias_db_lookup(ALIASES *a, const STR *key, STRLIST *targets, STR *er
     return rc;
 }
 
+static int alias_packed_lookup(const ALIASES *a, const STR *key, STRLIST *targets);
+
 int     alias_lookup(ALIASES *a, const char *name, STRLIST *targets, STR *err)
 {
     STR     key = STR_INIT;
@@ -405,6 +414,8 @@ int     alias_lookup(ALIASES *a, const char *name, STRLIST *targets, STR *err)
 	    strlist_add(targets, def->targets.v[i]);
 	rc = 1;
     }
+    if (rc == 0 && key.len > 0 && a->nindex > 0)
+	rc = alias_packed_lookup(a, &key, targets);
     str_free(&key);
     return rc;
 }
@@ -641,35 +652,157 @@ int     general_lookup(DICT *db, const char *key, STR *val, STR *err)
 
 /* ---- compiled image: save and restore ---------------------------------- */
 
-void    alias_save(const ALIASES *a, STR *out)
+/*
+ * In the image the aliases are one block of records sorted by name (byte
+ * order): name, target count, targets, each a pack.h field.  Restoring
+ * copies the block and records where each record starts; a lookup is a
+ * binary search in place, so loading 100,000 aliases costs one pass and
+ * no per-alias allocation.
+ */
+
+static void alias_pack_block(const ALIASES *a, STR *block)
 {
     char  **keys = htab_keys(a->defs);
     const ALIAS_DEF *def;
     size_t  i, j;
 
+    for (i = 0; keys[i]; i++) {
+	def = htab_find(a->defs, keys[i]);
+	pack_str(block, keys[i]);
+	pack_u32(block, (uint32_t) def->targets.n);
+	for (j = 0; j < def->targets.n; j++)
+	    pack_str(block, def->targets.v[j]);
+    }
+    free(keys);
+}
+
+void    alias_save(const ALIASES *a, STR *out)
+{
+    STR     block = STR_INIT;
+    size_t  i;
+
     pack_u32(out, (uint32_t) a->files.n);
     for (i = 0; i < a->files.n; i++)
 	pack_str(out, a->files.v[i]);
-    pack_u32(out, (uint32_t) htab_count(a->defs));
-    for (i = 0; keys[i]; i++) {
-	def = htab_find(a->defs, keys[i]);
-	pack_str(out, keys[i]);
-	pack_str(out, def->where ? def->where : "");
-	pack_u32(out, (uint32_t) def->targets.n);
-	for (j = 0; j < def->targets.n; j++)
-	    pack_str(out, def->targets.v[j]);
+    if (a->nindex > 0 && htab_count(a->defs) == 0) {
+	pack_u32(out, (uint32_t) a->nindex);
+	pack_bytes(out, a->packed, a->packed_len);
+    } else {
+	alias_pack_block(a, &block);
+	pack_u32(out, (uint32_t) htab_count(a->defs));
+	pack_bytes(out, block.s, block.len);
     }
-    free(keys);
+    str_free(&block);
+}
+
+/* The name of record i: a pointer into packed and its length. */
+static const char *alias_packed_name(const ALIASES *a, size_t i, size_t *len)
+{
+    UNPACK  in;
+    const char *p;
+
+    unpack_init(&in, a->packed + a->index[i], a->packed_len - a->index[i]);
+    p = unpack_bytes(&in, len);
+    return p;
+}
+
+static int alias_packed_cmp(const char *p, size_t n, const STR *key)
+{
+    size_t  m = n < key->len ? n : key->len;
+    int     c = memcmp(p, key->s, m);
+
+    if (c != 0)
+	return c;
+    return n < key->len ? -1 : n > key->len ? 1 : 0;
+}
+
+static int alias_packed_lookup(const ALIASES *a, const STR *key, STRLIST *targets)
+{
+    size_t  lo = 0, hi = a->nindex, mid, n;
+    const char *p;
+    UNPACK  in;
+    uint32_t count, j;
+    int     c;
+
+    while (lo < hi) {
+	mid = lo + (hi - lo) / 2;
+	p = alias_packed_name(a, mid, &n);
+	if ((c = alias_packed_cmp(p, n, key)) == 0) {
+	    unpack_init(&in, a->packed + a->index[mid], a->packed_len - a->index[mid]);
+	    unpack_bytes(&in, &n);
+	    count = unpack_u32(&in);
+	    for (j = 0; j < count; j++) {
+		p = unpack_bytes(&in, &n);
+		strlist_addn(targets, p, n);
+	    }
+	    return 1;
+	}
+	if (c < 0)
+	    lo = mid + 1;
+	else
+	    hi = mid;
+    }
+    return 0;
+}
+
+/* Checks every record of the block and notes where each starts. */
+static int alias_index_block(ALIASES *a, uint32_t count, UNPACK *outer)
+{
+    UNPACK  in;
+    const char *name, *prev = NULL, *t;
+    size_t  n, prev_len = 0, tl;
+    uint32_t i, j, nt;
+
+    if (count > a->packed_len / 8 + 1) {
+	outer->why = "alias count out of range";
+	return -1;
+    }
+    a->index = mem_calloc(count ? count : 1, sizeof(*a->index));
+    unpack_init(&in, a->packed, a->packed_len);
+    for (i = 0; i < count; i++) {
+	a->index[i] = (uint32_t) in.pos;
+	name = unpack_bytes(&in, &n);
+	nt = unpack_u32(&in);
+	for (j = 0; j < nt && !unpack_failed(&in); j++)
+	    if ((t = unpack_bytes(&in, &tl)) != NULL && memchr(t, 0, tl) != NULL)
+		in.why = "NUL byte in an alias target";
+	if (unpack_failed(&in) || n == 0 || memchr(name, 0, n) != NULL) {
+	    outer->why = in.why ? in.why : "bad alias name";
+	    return -1;
+	}
+	if (prev != NULL) {
+	    STR     cur = STR_INIT;
+	    int     order;
+
+	    str_cpyn(&cur, name, n);
+	    order = alias_packed_cmp(prev, prev_len, &cur);
+	    str_free(&cur);
+	    if (order >= 0) {
+		outer->why = "aliases out of order or duplicated";
+		return -1;
+	    }
+	}
+	prev = name;
+	prev_len = n;
+    }
+    if (!unpack_done(&in)) {
+	outer->why = "trailing data in the alias block";
+	return -1;
+    }
+    a->nindex = count;
+    return 0;
 }
 
 int     alias_restore(UNPACK *in, const char *db_spec, ALIASES **aliases, STR *err)
 {
     ALIASES *a = mem_calloc(1, sizeof(*a));
-    ALIAS_DEF *def;
-    uint32_t n, t, i, j;
+    uint32_t n, i;
+    const void *block;
+    size_t  len;
     char   *s;
 
     *aliases = NULL;
+    a->defs = htab_create(16);
     n = unpack_u32(in);
     for (i = 0; i < n && !unpack_failed(in); i++) {
 	if ((s = unpack_str(in)) != NULL)
@@ -677,25 +810,12 @@ int     alias_restore(UNPACK *in, const char *db_spec, ALIASES **aliases, STR *e
 	free(s);
     }
     n = unpack_u32(in);
-    a->defs = htab_create(n < in->len ? n : 64);
-    for (i = 0; i < n && !unpack_failed(in); i++) {
-	char   *name = unpack_str(in);
-
-	def = mem_calloc(1, sizeof(*def));
-	def->where = unpack_str(in);
-	t = unpack_u32(in);
-	for (j = 0; j < t && !unpack_failed(in); j++) {
-	    if ((s = unpack_str(in)) != NULL)
-		strlist_add(&def->targets, s);
-	    free(s);
-	}
-	if (name == NULL || unpack_failed(in) || htab_find(a->defs, name) != NULL) {
-	    if (!unpack_failed(in))
-		in->why = "duplicate alias";
-	    alias_def_free(def);
-	} else
-	    htab_enter(a->defs, name, def);
-	free(name);
+    block = unpack_bytes(in, &len);
+    if (!unpack_failed(in)) {
+	a->packed = mem_alloc(len ? len : 1);
+	memcpy(a->packed, block, len);
+	a->packed_len = len;
+	alias_index_block(a, n, in);
     }
     if (unpack_failed(in)) {
 	str_printf(err, "configuration image: aliases: %s", in->why);
