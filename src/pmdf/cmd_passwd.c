@@ -87,8 +87,10 @@ static int pw_setup(PW_CTX *pc, const CLI_CMD *cmd, int default_all_services)
     str_cpy(&pc->user, user ? user : STR_C(pc->caller));
     if (!wild_has(STR_C(pc->user)) && passdb_valid_user(STR_C(pc->user), &pc->err) < 0)
 	return pw_fail(pc, "%s", STR_C(pc->err));
-    if (wild_has(STR_C(pc->user)) && strlen(STR_C(pc->user)) > PASSDB_USER_MAX)
-	return pw_fail(pc, "user pattern longer than %s bytes", "255");
+    if (wild_has(STR_C(pc->user)) && pc->user.len > PASSDB_USER_MAX) {
+	msg_error("user pattern longer than %d bytes", PASSDB_USER_MAX);
+	return 1;
+    }
     if (passdb_path(LNM_CREATE, &pc->path, &pc->err) < 0)
 	return pw_fail(pc, "%s", STR_C(pc->err));
     pc->admin = os_may_administer(STR_C(pc->path));

@@ -265,10 +265,9 @@ static int test_one_probe(const MAPPINGS *maps, const char *table, const char *p
     else {
 	matched = 1;
 	printf("Output string: %s\n", STR_C(mr.text));
-	printf("Output flags: [%s%s%s%s%s]\n",
+	printf("Output flags: [%s%s%s%s]\n",
 	       mr.kind == MAP_ALLOW ? "Y" : mr.kind == MAP_DENY ? "N" : "",
-	       mr.log ? " <" : "", mr.log_reject ? " >" : "", mr.log_connection ? " T" : "",
-	       mr.kind == MAP_STRING ? "" : "");
+	       mr.log ? " <" : "", mr.log_reject ? " >" : "", mr.log_connection ? " T" : "");
     }
     map_result_free(&mr);
     str_free(&err);
