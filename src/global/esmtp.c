@@ -1,0 +1,380 @@
+/*
+ * NAME
+ *	esmtp - ESMTP command arguments, xtext, and trace headers (see esmtp.h)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <errno.h>
+#include <time.h>
+#include "esmtp.h"
+#include "addr.h"
+#include "mem.h"
+
+/* ---- xtext (RFC 3461 4) ----------------------------------------------- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+	return c - '0';
+    if (c >= 'A' && c <= 'F')
+	return c - 'A' + 10;
+    return -1;
+}
+
+int     xtext_decode(const char *p, size_t len, STR *out)
+{
+    size_t  i;
+    int     hi, lo, c;
+
+    str_reset(out);
+    for (i = 0; i < len; i++) {
+	c = (unsigned char) p[i];
+	if (c == '+') {
+	    if (i + 2 >= len)
+		return -1;
+	    hi = hexval((unsigned char) p[i + 1]);
+	    lo = hexval((unsigned char) p[i + 2]);
+	    if (hi < 0 || lo < 0)
+		return -1;
+	    c = hi * 16 + lo;
+	    i += 2;
+	} else if (c < 33 || c > 126 || c == '=')
+	    return -1;
+	if (c == 0 || c == '\r' || c == '\n' || out->len >= ESMTP_PARAM_MAX)
+	    return -1;
+	str_catc(out, c);
+    }
+    return 0;
+}
+
+void    xtext_encode(const char *p, STR *out)
+{
+    str_reset(out);
+    for (; *p; p++) {
+	unsigned char c = (unsigned char) *p;
+
+	if (c < 33 || c > 126 || c == '+' || c == '=')
+	    str_catf(out, "+%02X", c);
+	else
+	    str_catc(out, c);
+    }
+}
+
+/* ---- paths and parameters -------------------------------------------- */
+
+static int esmtp_fail(STR *reply, int code, const char *fmt, const char *arg)
+{
+    str_printf(reply, "%d ", code);
+    str_catf(reply, fmt, arg);
+    return code;
+}
+
+/*
+ * Reads "<path>" at *pp (after "FROM:" or "TO:"): quotes may hold ">".
+ * Leaves *pp after the ">", sets the address.  0 or -1.
+ */
+static int esmtp_path(const char **pp, STR *addr)
+{
+    const char *p = *pp;
+    int     quoted = 0;
+
+    if (*p == ' ')				/* "MAIL FROM: <a>" */
+	p++;
+    if (*p != '<')
+	return -1;
+    str_reset(addr);
+    for (p++; *p; p++) {
+	if (quoted && *p == '\\' && p[1]) {
+	    str_catc(addr, *p++);
+	} else if (*p == '"') {
+	    quoted = !quoted;
+	} else if (*p == '>' && !quoted) {
+	    *pp = p + 1;
+	    return 0;
+	}
+	str_catc(addr, *p);
+	if (addr->len > ADDR_MAX_PATH)
+	    return -1;
+    }
+    return -1;
+}
+
+/* Splits "KEY=value" at p (up to a space); returns the end. */
+static const char *esmtp_param(const char *p, STR *key, STR *val, int *has_val)
+{
+    const char *end = p, *eq;
+
+    while (*end && *end != ' ')
+	end++;
+    eq = memchr(p, '=', (size_t) (end - p));
+    *has_val = eq != NULL;
+    str_cpyn(key, p, (size_t) ((eq ? eq : end) - p));
+    str_cpyn(val, eq ? eq + 1 : end, eq ? (size_t) (end - eq - 1) : 0);
+    return end;
+}
+
+/* RFC 5321 Mailbox: exactly one "@" outside quotes, after any source route. */
+static int esmtp_one_at(const char *text)
+{
+    const char *p = text;
+    int     quoted = 0, ats = 0;
+
+    if (*p == '@' && (p = strchr(p, ':')) == NULL)
+	return 0;
+    for (p = (*text == '@') ? p + 1 : text; *p; p++) {
+	if (quoted && *p == '\\' && p[1])
+	    p++;
+	else if (*p == '"')
+	    quoted = !quoted;
+	else if (*p == '@' && !quoted)
+	    ats++;
+    }
+    return ats == 1;
+}
+
+static int esmtp_check_addr(const char *text, int null_ok, STR *why)
+{
+    ADDR    a;
+    int     rc;
+
+    if (*text == 0)
+	return null_ok ? 0 : (str_cpy(why, "empty address"), -1);
+    if (!esmtp_one_at(text)) {
+	str_printf(why, "\"%s\" is not local-part@domain", text);
+	return -1;
+    }
+    addr_init(&a);
+    rc = addr_parse(text, 0, &a, why);
+    addr_free(&a);
+    return rc < 0 ? -1 : 0;
+}
+
+void    esmtp_mail_free(ESMTP_MAIL *m)
+{
+    str_free(&m->from);
+    str_free(&m->envid);
+    str_free(&m->auth);
+}
+
+void    esmtp_rcpt_free(ESMTP_RCPT *r)
+{
+    str_free(&r->to);
+    str_free(&r->orcpt);
+}
+
+static int esmtp_mail_param(ESMTP_MAIL *m, const STR *key, const STR *val, int has_val,
+			            unsigned *seen, STR *reply)
+{
+    const char *k = STR_C(*key), *v = STR_C(*val);
+    char   *end;
+
+    if (strcasecmp(k, "SIZE") == 0 && !(*seen & 1)) {
+	*seen |= 1;
+	errno = 0;
+	m->size = has_val && isdigit((unsigned char) *v) ? strtol(v, &end, 10) : -1;
+	if (m->size < 0 || *end || errno)
+	    return esmtp_fail(reply, 501, "5.5.4 Bad SIZE value \"%s\"", v);
+    } else if (strcasecmp(k, "BODY") == 0 && !(*seen & 2)) {
+	*seen |= 2;
+	if (strcasecmp(v, "7BIT") == 0)
+	    m->body = ESMTP_BODY_7BIT;
+	else if (strcasecmp(v, "8BITMIME") == 0)
+	    m->body = ESMTP_BODY_8BITMIME;
+	else
+	    return esmtp_fail(reply, 501, "5.5.4 Unsupported BODY type \"%s\"", v);
+    } else if (strcasecmp(k, "RET") == 0 && !(*seen & 4)) {
+	*seen |= 4;
+	if (strcasecmp(v, "FULL") == 0)
+	    m->ret = ESMTP_RET_FULL;
+	else if (strcasecmp(v, "HDRS") == 0)
+	    m->ret = ESMTP_RET_HDRS;
+	else
+	    return esmtp_fail(reply, 501, "5.5.4 Bad RET value \"%s\" (FULL or HDRS)", v);
+    } else if (strcasecmp(k, "ENVID") == 0 && !(*seen & 8)) {
+	*seen |= 8;
+	if (!has_val || val->len > 100 || xtext_decode(v, val->len, &m->envid) < 0)
+	    return esmtp_fail(reply, 501, "5.5.4 Bad ENVID value%s", "");
+    } else if (strcasecmp(k, "AUTH") == 0 && !(*seen & 16)) {
+	*seen |= 16;
+	if (!has_val || xtext_decode(v, val->len, &m->auth) < 0)
+	    return esmtp_fail(reply, 501, "5.5.4 Bad AUTH value%s", "");
+    } else if (strcasecmp(k, "SMTPUTF8") == 0 && !has_val && !(*seen & 32)) {
+	*seen |= 32;
+	m->smtputf8 = 1;
+    } else
+	return esmtp_fail(reply, 555, "5.5.4 Unsupported or repeated parameter \"%s\"", k);
+    return 0;
+}
+
+int     esmtp_mail(const char *arg, ESMTP_MAIL *m, STR *reply)
+{
+    STR     key = STR_INIT, val = STR_INIT, why = STR_INIT;
+    unsigned seen = 0;
+    int     has_val, rc = 0;
+    const char *p = arg;
+
+    m->size = -1;
+    m->body = ESMTP_BODY_NONE;
+    m->ret = ESMTP_RET_NONE;
+    m->smtputf8 = 0;
+    str_reset(&m->envid);
+    str_reset(&m->auth);
+    if (*p == ' ')
+	p++;
+    if (strncasecmp(p, "FROM:", 5) != 0 || (p += 5, esmtp_path(&p, &m->from) < 0)) {
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: MAIL FROM:<address>%s", "");
+	goto out;
+    }
+    if (esmtp_check_addr(STR_C(m->from), 1, &why) < 0) {
+	rc = esmtp_fail(reply, 501, "5.1.7 Bad sender address syntax: %s", STR_C(why));
+	goto out;
+    }
+    while (*p == ' ' && rc == 0) {
+	while (*p == ' ')
+	    p++;
+	if (*p == 0)
+	    break;
+	p = esmtp_param(p, &key, &val, &has_val);
+	rc = esmtp_mail_param(m, &key, &val, has_val, &seen, reply);
+    }
+    if (rc == 0 && *p)
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: MAIL FROM:<address> [parameters]%s", "");
+out:
+    str_free(&key);
+    str_free(&val);
+    str_free(&why);
+    return rc;
+}
+
+static int esmtp_notify(const char *v, unsigned *notify)
+{
+    char    word[16];
+    size_t  n;
+
+    *notify = 0;
+    while (*v) {
+	n = strcspn(v, ",");
+	if (n == 0 || n >= sizeof(word))
+	    return -1;
+	memcpy(word, v, n);
+	word[n] = 0;
+	if (strcasecmp(word, "NEVER") == 0)
+	    *notify |= ESMTP_NOTIFY_NEVER;
+	else if (strcasecmp(word, "SUCCESS") == 0)
+	    *notify |= ESMTP_NOTIFY_SUCCESS;
+	else if (strcasecmp(word, "FAILURE") == 0)
+	    *notify |= ESMTP_NOTIFY_FAILURE;
+	else if (strcasecmp(word, "DELAY") == 0)
+	    *notify |= ESMTP_NOTIFY_DELAY;
+	else
+	    return -1;
+	v += n;
+	if (*v == ',' && *++v == 0)
+	    return -1;
+    }
+    /* NEVER stands alone (RFC 3461 4.1). */
+    if ((*notify & ESMTP_NOTIFY_NEVER) && *notify != ESMTP_NOTIFY_NEVER)
+	return -1;
+    return *notify ? 0 : -1;
+}
+
+int     esmtp_rcpt(const char *arg, ESMTP_RCPT *r, STR *reply)
+{
+    STR     key = STR_INIT, val = STR_INIT, why = STR_INIT;
+    unsigned seen = 0;
+    int     has_val, rc = 0;
+    const char *p = arg, *semi;
+
+    r->notify = 0;
+    str_reset(&r->orcpt);
+    if (*p == ' ')
+	p++;
+    if (strncasecmp(p, "TO:", 3) != 0 || (p += 3, esmtp_path(&p, &r->to) < 0)) {
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: RCPT TO:<address>%s", "");
+	goto out;
+    }
+    if (esmtp_check_addr(STR_C(r->to), 0, &why) < 0) {
+	rc = esmtp_fail(reply, 501, "5.1.3 Bad recipient address syntax: %s", STR_C(why));
+	goto out;
+    }
+    while (*p == ' ' && rc == 0) {
+	while (*p == ' ')
+	    p++;
+	if (*p == 0)
+	    break;
+	p = esmtp_param(p, &key, &val, &has_val);
+	if (strcasecmp(STR_C(key), "NOTIFY") == 0 && !(seen & 1)) {
+	    seen |= 1;
+	    if (!has_val || esmtp_notify(STR_C(val), &r->notify) < 0)
+		rc = esmtp_fail(reply, 501, "5.5.4 Bad NOTIFY value \"%s\"", STR_C(val));
+	} else if (strcasecmp(STR_C(key), "ORCPT") == 0 && !(seen & 2)) {
+	    seen |= 2;
+	    semi = strchr(STR_C(val), ';');
+	    if (!has_val || semi == NULL || semi == STR_C(val)
+		|| xtext_decode(semi + 1, strlen(semi + 1), &why) < 0 || why.len == 0)
+		rc = esmtp_fail(reply, 501, "5.5.4 Bad ORCPT value%s", "");
+	    else {
+		str_cpyn(&r->orcpt, STR_C(val), (size_t) (semi - STR_C(val)) + 1);
+		str_cat(&r->orcpt, STR_C(why));
+	    }
+	} else
+	    rc = esmtp_fail(reply, 555, "5.5.4 Unsupported or repeated parameter \"%s\"",
+			    STR_C(key));
+    }
+    if (rc == 0 && *p)
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: RCPT TO:<address> [parameters]%s", "");
+out:
+    str_free(&key);
+    str_free(&val);
+    str_free(&why);
+    return rc;
+}
+
+/* ---- trace header ----------------------------------------------------- */
+
+void    esmtp_date(long t, STR *out)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t  tt = (time_t) t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    str_printf(out, "%s, %d %s %d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+	       months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Keeps only characters safe in a header comment. */
+static void esmtp_clean(const char *s, STR *out)
+{
+    str_reset(out);
+    for (; s && *s && out->len < 255; s++) {
+	unsigned char c = (unsigned char) *s;
+
+	str_catc(out, (c < 33 || c > 126 || c == '(' || c == ')' || c == '\\') ? '_' : c);
+    }
+}
+
+void    esmtp_received(const ESMTP_TRACE *tr, STR *out)
+{
+    STR     helo = STR_INIT, date = STR_INIT;
+
+    esmtp_clean(tr->helo, &helo);
+    esmtp_date(tr->when, &date);
+    str_printf(out, "Received: from %s ([%s])\r\n by %s (PMDF-compatible toolkit)"
+	       " with %s%s%s id <%s@%s>", helo.len ? STR_C(helo) : "unknown",
+	       tr->client_addr, tr->by, "ESMTP", tr->tls_protocol ? "S" : "",
+	       tr->authenticated ? "A" : "", tr->id, tr->by);
+    if (tr->tls_protocol)
+	str_catf(out, "\r\n (using %s with cipher %s (%d bits))", tr->tls_protocol,
+		 tr->tls_cipher ? tr->tls_cipher : "unknown", tr->tls_bits);
+    if (tr->for_addr)
+	str_catf(out, "\r\n for <%s>", tr->for_addr);
+    str_catf(out, "; %s\r\n", STR_C(date));
+    str_free(&helo);
+    str_free(&date);
+}
