@@ -177,6 +177,10 @@ $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]REWRITE.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]CONFIG.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]SMTPIN.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]ESMTP.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]MAILLOG.C"
+$ lib_srcs = lib_srcs + ",[.SRC.PORT]FSYNC.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QUEUE.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QCACHE.C"
 $ pmdf_srcs = ""
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]PMDF.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_SHOW.C"
@@ -184,6 +188,9 @@ $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_FSPEC.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_PASSWD.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CRDB.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_TEST.C"
+$ smtpd_srcs = ""
+$ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SMTPD.C"
+$ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SESSION.C"
 $ tap_srcs = ""
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TAP.C"
 $! test_srcs: each a TAP test program, run by TEST.  testprog_srcs: programs
@@ -494,11 +501,16 @@ $ oi = oi + 1
 $ if o .nes. "" then library/replace/object 'olb' 'o'
 $ goto dcl_library_next
 $dcl_programs:
-$ list = pmdf_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
+$ list = pmdf_srcs + smtpd_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
 $ gosub compile_list
 $ list = pmdf_srcs
 $ gosub objects_of
 $ exe = exedir + "PMDF.EXE"
+$ link_qual = link_prog
+$ gosub link_image
+$ list = smtpd_srcs
+$ gosub objects_of
+$ exe = exedir + "TCP_SMTP_SERVER.EXE"
 $ link_qual = link_prog
 $ gosub link_image
 $ link_qual = link_test
