@@ -1,0 +1,149 @@
+package PmdfTest;
+# PmdfTest - what the end-to-end tests share: a private instance, a PKI
+# made with the openssl command, free loopback ports, starting and stopping
+# tcp_smtp_server, running commands, and reading queue files (the format
+# documented in src/global/queue.h, read here independently of the C code).
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX ();
+use FindBin;
+
+our @EXPORT_OK = qw(instance make_pki free_port start_server stop_server run sq
+                    read_queue queue_files wait_port);
+
+sub sq { my $s = shift; $s =~ s/'/'\\''/g; return "'$s'" }
+
+# Runs a shell command line; returns (exit, stdout, stderr).
+sub run {
+    my ($dir, $cmdline, $stdin) = @_;
+    open(my $in, '>', "$dir/stdin") or die; print $in ($stdin // ''); close $in;
+    system("($cmdline) <'$dir/stdin' >'$dir/out' 2>'$dir/err'");
+    my $rc = $? >> 8;
+    local $/;
+    open(my $o, '<', "$dir/out"); my $out = <$o> // ''; close $o;
+    open(my $e, '<', "$dir/err"); my $err = <$e> // ''; close $e;
+    return ($rc, $out, $err);
+}
+
+# A private instance for mail.example.com; returns (dir, instance, build, top).
+sub instance {
+    my $top   = $ENV{PMDF_SRCDIR} || "$FindBin::Bin/..";
+    my $build = $ENV{PMDF_BUILD}  || "$top/build/std";
+    my $dir = tempdir(CLEANUP => 1);
+    chmod 0755, $dir;
+    delete @ENV{grep { /^PMDF_|^PMAS_/ } keys %ENV};
+    local $ENV{PMDF_INSTANCE_HOST} = 'mail.example.com';
+    system("sh '$top/tests/lib/mkinstance.sh' '$dir/run' '$build/bin' '$top/table' >/dev/null") == 0
+        or die "mkinstance failed";
+    $ENV{PMDF_TAILOR} = "$dir/run/pmdf_tailor";
+    return ($dir, "$dir/run", $build, $top);
+}
+
+# Root CA -> intermediate -> server (CN=localhost); writes the chain (server,
+# intermediate, root) and the key where the server looks for them.
+sub make_pki {
+    my ($dir, $table) = @_;
+    my $p = "$dir/pki";
+    mkdir $p;
+    my $q = sub { system("cd '$p' && $_[0] >/dev/null 2>&1") == 0 or die "openssl: $_[0]" };
+    $q->("openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 30 -subj '/CN=Test Root CA' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+    $q->("openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr -subj '/CN=Test Intermediate CA'");
+    open(my $x, '>', "$p/int.ext"); print $x "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"; close $x;
+    $q->("openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -out int.pem -days 30 -extfile int.ext");
+    $q->("openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost'");
+    open($x, '>', "$p/srv.ext"); print $x "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"; close $x;
+    $q->("openssl x509 -req -in server.csr -CA int.pem -CAkey int.key -CAcreateserial -out server.pem -days 30 -extfile srv.ext");
+    system("cat '$p/server.pem' '$p/int.pem' '$p/root.pem' > '$table/server_pub.pem'") == 0 or die;
+    system("cp '$p/server.key' '$table/server_priv.pem' && chmod 600 '$table/server_priv.pem'") == 0 or die;
+    return "$p/root.pem";
+}
+
+sub free_port {
+    for (1 .. 50) {
+        my $port = 20000 + int(rand(30000));
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port,
+                                      Proto => 'tcp', ReuseAddr => 1, Listen => 1);
+        if ($s) { close $s; return $port }
+    }
+    die "no free port";
+}
+
+sub wait_port {
+    my ($port) = @_;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp');
+        if ($s) { close $s; return 1 }
+        select(undef, undef, undef, 0.05);
+    }
+    return 0;
+}
+
+# Starts tcp_smtp_server; returns its pid.
+sub start_server {
+    my ($dir, $build, @args) = @_;
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        open(STDOUT, '>>', "$dir/server.log");
+        open(STDERR, '>>', "$dir/server.log");
+        exec("$build/bin/tcp_smtp_server", @args) or die "exec: $!";
+    }
+    return $pid;
+}
+
+sub stop_server {
+    my ($pid) = @_;
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    return $? >> 8;
+}
+
+sub queue_files {
+    my ($inst, $channel) = @_;
+    my @f = sort glob("$inst/queue/$channel/ZZ*.00");
+    return @f;
+}
+
+# Reads one queue file: a hash with the envelope, the message and the checks.
+sub read_queue {
+    my ($path) = @_;
+    open(my $f, '<', $path) or return undef;
+    binmode $f;
+    local $/;
+    my $d = <$f>;
+    close $f;
+    my $pos = 0;
+    my $u32 = sub { my $v = unpack('N', substr($d, $pos, 4)); $pos += 4; $v };
+    my $b = sub { my $n = $u32->(); my $v = substr($d, $pos, $n); $pos += $n; $v };
+    my %q;
+    return { error => 'magic' } unless substr($d, 0, 6) eq "PMDFQ\n";
+    $pos = 6;
+    $q{version} = $u32->();
+    $q{id} = $b->();
+    $q{created} = $u32->() * 4294967296 + $u32->();
+    $q{source} = $b->();
+    $q{from} = $b->();
+    $q{ret} = $u32->();
+    $q{envid} = $b->();
+    $q{auth} = $b->();
+    $q{flags} = $u32->();
+    $q{client} = $b->();
+    $q{helo} = $b->();
+    my $n = $u32->();
+    for (1 .. $n) {
+        push @{$q{rcpt}}, { addr => $b->(), orcpt => $b->(), notify => $u32->(), original => $b->() };
+    }
+    my $len = $u32->() * 4294967296 + $u32->();
+    $q{message} = substr($d, $pos, $len);
+    $pos += $len;
+    $q{trailer} = substr($d, $pos, 8);
+    my $crc = unpack('N', substr($d, $pos + 8, 4));
+    require Compress::Zlib;
+    $q{crc_ok} = $q{trailer} eq 'PMDFQEND' && Compress::Zlib::crc32(substr($d, 0, $pos)) == $crc
+                 && $pos + 12 == length($d);
+    return \%q;
+}
+
+1;
