@@ -244,5 +244,16 @@ PY
     like($log, qr/ tcp_auth tcp_local ESA /, 'ESA for TLS and SASL');
     like($log, qr/ tcp_local tcp_local J /, 'J for the refused relay');
 }
+# --- the queue cache: the server indexes what it queues -----------------------------------
+{
+    my @all = (queue_files($inst, 'l'), queue_files($inst, 'tcp_local'));
+    ($rc, $out, $err) = run($dir, "'$build/bin/pmdf' cache -synchronize");
+    is($rc, 0, 'pmdf cache -synchronize') or diag "$out$err";
+    like($out, qr/: ${\ scalar @all} message files; ${\ scalar @all} entries right, 0 added, 0 removed/,
+         'the server had indexed every message it queued');
+    unlink $all[0];
+    ($rc, $out) = run($dir, "'$build/bin/pmdf' cache -synchronize");
+    like($out, qr/ 0 added, 1 removed, 0 damaged/, 'a file removed behind its back drops out of the cache');
+}
 is(stop_server($pid), 0, 'SIGTERM stops the server cleanly');
 done_testing();

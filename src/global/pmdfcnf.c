@@ -1423,7 +1423,7 @@ static void cnf_restore_channel(UNPACK *in, PMDF_CNF *cnf, CNF_CHANNEL *ch)
 int     pmdfcnf_restore(UNPACK *in, PMDF_CNF *cnf, STR *err)
 {
     uint32_t n, i;
-    char   *s, *v;
+    char   *s, *v, *old;
 
     memset(cnf, 0, sizeof(*cnf));
     n = unpack_u32(in);
@@ -1451,9 +1451,11 @@ int     pmdfcnf_restore(UNPACK *in, PMDF_CNF *cnf, STR *err)
     for (i = 0; i < n && !unpack_failed(in); i++) {
 	s = unpack_str(in);
 	v = unpack_str(in);
-	if (s && v)
+	if (s && v) {
+	    old = htab_find(cnf->options, s);	/* a damaged image may repeat a name */
 	    htab_enter(cnf->options, s, v);
-	else
+	    free(old);
+	} else
 	    free(v);
 	free(s);
     }

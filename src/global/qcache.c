@@ -47,7 +47,7 @@ QCACHE *qcache_open(int flags, STR *err)
     QCACHE *c = NULL;
 
     if (qcache_path((flags & DICT_CREATE) ? LNM_CREATE : LNM_READ, &path, err) == 0)
-	db = dict_open(STR_C(path), flags, err);
+	db = dict_open(STR_C(path), flags | DICT_NOSYNC, err);
     str_free(&path);
     if (db != NULL) {
 	c = mem_alloc(sizeof(*c));

@@ -123,7 +123,15 @@ static const CLI_QUAL cnbuild_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL cache_quals[] = {
+    {"synchronize", CLI_VALUE_NONE, 0,
+     "rebuild the queue cache from the message files in PMDF_QUEUE"},
+    {NULL, 0, 0, NULL}
+};
+
 static const CLI_VERB verbs[] = {
+    {"cache", NULL, cache_quals, 0, 0, NULL, "the queue cache (a rebuildable index of the queue)",
+     cmd_cache},
     {"cnbuild", NULL, cnbuild_quals, 0, 0, NULL,
      "compile the configuration (PMDF.CNF, options, mappings, aliases) into the image"
      " PMDF_CONFIG_DATA", cmd_cnbuild},

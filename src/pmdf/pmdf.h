@@ -17,5 +17,6 @@ int cmd_crdb(const CLI_CMD *cmd);
 int cmd_test_rewrite(const CLI_CMD *cmd);
 int cmd_test_mapping(const CLI_CMD *cmd);
 int cmd_cnbuild(const CLI_CMD *cmd);
+int cmd_cache(const CLI_CMD *cmd);
 
 #endif

@@ -1196,3 +1196,20 @@ void    session_close_all(SMTPD *sd)
     while (sd->session_list != NULL)
 	sess_close(sd->session_list);
 }
+
+/* The queue-cache record of a message this session finished. */
+void    session_cache_rec(const SESSION *s, const QMSG_W *w, QCACHE_REC *r)
+{
+    size_t  i;
+
+    memset(r, 0, sizeof(*r));
+    r->channel = queue_w_channel(w);
+    r->name = queue_w_name(w);
+    r->size = queue_w_size(w);
+    r->created = queue_w_created(w);
+    r->from = STR_C(s->mail.from);
+    r->envid = STR_C(s->mail.envid);
+    for (i = 0; i < s->nrcpt; i++)
+	if (strcmp(s->rcpt[i].channel, r->channel) == 0)
+	    r->nrcpt++;
+}

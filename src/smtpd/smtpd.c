@@ -119,6 +119,18 @@ static void group_commit(SMTPD *sd)
     memcpy(ss, sd->pending_session, n * sizeof(*ss));
     sd->npending = 0;				/* sessions may add more now */
     ok = queue_sync_dirs(ws, n, &err) == 0;
+    if (ok && sd->qcache != NULL) {
+	/* The index, in one transaction; it can always be rebuilt. */
+	QCACHE_REC *recs = mem_calloc(n, sizeof(*recs));
+	STR     cerr = STR_INIT;
+
+	for (i = 0; i < n; i++)
+	    session_cache_rec(ss[i], ws[i], &recs[i]);
+	if (qcache_add_many(sd->qcache, recs, n, &cerr) < 0)
+	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
+	free(recs);
+	str_free(&cerr);
+    }
     for (i = 0; i < n; i++) {
 	queue_release(ws[i]);
 	session_committed(ss[i], ok, STR_C(err));
@@ -225,6 +237,7 @@ static void shutdown_server(SMTPD *sd)
     ev_free(sd->ev);
     tls_server_free(sd->tls);
     maillog_close(sd->log);
+    qcache_close(sd->qcache);
     rewrite_free(sd->rw);
     dict_close(sd->passdb);
     dict_close(sd->general);
@@ -271,6 +284,8 @@ static int server_main(const CLI_CMD *cmd)
 	msg_info("no password database (%s): AUTH is not offered", STR_C(err));
     if ((sd.log = maillog_open(&err)) == NULL)
 	msg_fatal("%s", STR_C(err));
+    if ((sd.qcache = qcache_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
+	msg_warn("queue cache: %s; going on without it", STR_C(err));
     start_tls(&sd, cli_value(cmd, "certificate") ? cli_value(cmd, "certificate")
 	      : "PMDF_TABLE:server_pub.pem",
 	      cli_value(cmd, "key") ? cli_value(cmd, "key") : "PMDF_TABLE:server_priv.pem");

@@ -19,6 +19,7 @@
 #include "tlsio.h"
 #include "maillog.h"
 #include "queue.h"
+#include "qcache.h"
 
 typedef struct SESSION SESSION;
 
@@ -45,6 +46,7 @@ typedef struct SMTPD {
     EVLOOP *ev;
     TLS_SERVER *tls;			/* NULL when no certificate is configured */
     MAILLOG *log;
+    QCACHE *qcache;			/* the queue cache, or NULL */
     const char *hostname;		/* official name of the local channel */
     const char *channel;		/* the listener's source channel */
     SMTPD_LIMITS lim;
@@ -65,5 +67,6 @@ SESSION *session_new(SMTPD *sd, int fd, const char *client_addr, int client_port
 void session_committed(SESSION *s, int ok, const char *why);
 void session_commit_add(SMTPD *sd, SESSION *s, QMSG_W *w);
 void session_close_all(SMTPD *sd);
+void session_cache_rec(const SESSION *s, const QMSG_W *w, QCACHE_REC *r);
 
 #endif

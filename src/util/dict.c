@@ -105,6 +105,8 @@ static int dict_open_env(DICT *d, STR *err)
     /* One transaction may build a whole database (crdb, password -load). */
     d->env->set_lk_max_locks(d->env, DICT_MAX_LOCKS);
     d->env->set_lk_max_objects(d->env, DICT_MAX_LOCKS);
+    if (d->flags & DICT_NOSYNC)
+	d->env->set_flags(d->env, DB_TXN_WRITE_NOSYNC, 1);
     ret = d->env->open(d->env, STR_C(home),
 		       DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN
 		       | DB_REGISTER | DB_RECOVER | DB_THREAD, 0600);

@@ -30,6 +30,10 @@
  *	via DB_REGISTER).  dict_begin()..dict_commit() groups several updates
  *	into one transaction (all or nothing); dict_abort() undoes them.
  *
+ *	DICT_NOSYNC commits without waiting for the log to reach the disk:
+ *	for indexes that can be rebuilt from the truth (the queue cache),
+ *	where a crash may lose the last updates but never corrupts the file.
+ *
  *	flags: DICT_RDONLY, or DICT_RDWR, optionally with DICT_CREATE (a new
  *	file is mode 0600: every database of an instance belongs to the user
  *	the mail system runs as, who alone may use the environment).  DICT_FOREIGN opens someone else's Berkeley DB
@@ -55,6 +59,7 @@
 #define DICT_RDWR    1
 #define DICT_CREATE  2
 #define DICT_FOREIGN 4
+#define DICT_NOSYNC  8
 
 typedef struct DICT DICT;
 typedef int (*DICT_WALK_FN) (const void *key, size_t klen, const void *val, size_t vlen,
