@@ -244,6 +244,40 @@ PY
     like($log, qr/ tcp_auth tcp_local ESA /, 'ESA for TLS and SASL');
     like($log, qr/ tcp_local tcp_local J /, 'J for the refused relay');
 }
+# --- SCRAM-SHA-256 with a client written here from RFC 5802 (smtplib has none) ----------------
+SKIP: {
+    skip "python3 not installed (Debian package python3)", 1 unless -x '/usr/bin/python3';
+    my $py = <<"PY";
+import smtplib, base64, hashlib, hmac, secrets
+s = smtplib.SMTP('127.0.0.1', $port, timeout=20)
+s.ehlo('scram.example')
+user, pw = 'alice', b'S3cret pw'
+cnonce = secrets.token_urlsafe(18)
+cfb = 'n=%s,r=%s' % (user, cnonce)
+code, resp = s.docmd('AUTH', 'SCRAM-SHA-256 ' + base64.b64encode(('n,,' + cfb).encode()).decode())
+assert code == 334, (code, resp)
+sfirst = base64.b64decode(resp).decode()
+a = dict(kv.split('=', 1) for kv in sfirst.split(','))
+assert a['r'].startswith(cnonce)
+salted = hashlib.pbkdf2_hmac('sha256', pw, base64.b64decode(a['s']), int(a['i']))
+ck = hmac.new(salted, b'Client Key', 'sha256').digest()
+cfwp = 'c=biws,r=' + a['r']
+am = ','.join([cfb, sfirst, cfwp]).encode()
+sig = hmac.new(hashlib.sha256(ck).digest(), am, 'sha256').digest()
+proof = base64.b64encode(bytes(x ^ y for x, y in zip(ck, sig))).decode()
+code, resp = s.docmd(base64.b64encode((cfwp + ',p=' + proof).encode()).decode())
+assert code == 334, (code, resp)
+want = hmac.new(hmac.new(salted, b'Server Key', 'sha256').digest(), am, 'sha256').digest()
+assert base64.b64decode(resp).decode() == 'v=' + base64.b64encode(want).decode(), 'server signature'
+code, resp = s.docmd('')
+assert code == 235, (code, resp)
+print('ok')
+PY
+    open(my $pf, '>', "$dir/scram.py") or die; print $pf $py; close $pf;
+    ($rc, $out, $err) = run($dir, "python3 '$dir/scram.py'");
+    is($out, "ok\n", 'AUTH SCRAM-SHA-256: the proof is accepted and the server signature verifies') or diag $err;
+}
+
 # --- the queue cache: the server indexes what it queues -----------------------------------
 {
     my @all = (queue_files($inst, 'l'), queue_files($inst, 'tcp_local'));
