@@ -15,6 +15,7 @@
  *	int queue_write(QMSG_W *w, const void *data, size_t len, STR *err);
  *	int queue_finish(QMSG_W *w, STR *err);
  *	int queue_sync_dirs(QMSG_W *const *ws, size_t n, STR *err);
+void queue_defer_sync(int on);
  *	int queue_is_durable(const QMSG_W *w);
  *	void queue_release(QMSG_W *w);
  *	void queue_abort(QMSG_W *w);
@@ -113,6 +114,15 @@
  *	a directory cannot be synced, -1 is returned and queue_is_durable()
  *	tells, writer by writer, which messages are safe.  A directory
  *	created by queue_create() is made durable in its parent at once.
+ *
+ *	queue_defer_sync(1) (the SMTP server's choice) moves even the data
+ *	syncs into the group commit: queue_finish() then only writes, closes
+ *	and renames, and queue_sync_dirs() makes the whole group durable with
+ *	one sync of the file system (syncfs on Linux: data, inodes and
+ *	directory entries of every file in it), so a group of N messages
+ *	costs one journal commit instead of N.  Where the system has no such
+ *	call it syncs each file, then each directory.  The setting is per
+ *	process; off by default.
  *
  *	queue_release() frees a writer and leaves its finished file alone
  *	(an unfinished writer's .tmp file is removed).
@@ -233,6 +243,7 @@ QMSG_W *queue_create(const char *channel, const QENVELOPE *env, size_t max_size,
 int queue_write(QMSG_W *w, const void *data, size_t len, STR *err);
 int queue_finish(QMSG_W *w, STR *err);
 int queue_sync_dirs(QMSG_W *const *ws, size_t n, STR *err);
+void queue_defer_sync(int on);
 int queue_is_durable(const QMSG_W *w);
 void queue_release(QMSG_W *w);
 void queue_abort(QMSG_W *w);

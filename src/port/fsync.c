@@ -105,3 +105,39 @@ int     port_fsync_parent(const char *path, STR *err)
 }
 
 #endif
+
+/*
+ * port_sync_filesystem - one sync for everything written in the file system
+ * holding path (data, inodes and directory entries): syncfs(2) on Linux.
+ * Returns 0, -1 with err, or 1 when the system has no such call (the
+ * caller then syncs file by file).
+ */
+#ifdef __linux__
+#include <sys/syscall.h>
+
+int     port_sync_filesystem(const char *path, STR *err)
+{
+    int     fd, saved;
+
+    if ((fd = open(path, O_RDONLY | PORT_O_CLOEXEC)) < 0) {
+	str_printf(err, "%s: cannot open to sync the file system: %s", path, strerror(errno));
+	return -1;
+    }
+    fsync_dir_calls++;
+    if (syncfs(fd) != 0) {
+	saved = errno;
+	(void) close(fd);
+	str_printf(err, "%s: cannot sync the file system: %s", path, strerror(saved));
+	return -1;
+    }
+    (void) close(fd);
+    return 0;
+}
+#else
+int     port_sync_filesystem(const char *path, STR *err)
+{
+    (void) path;
+    (void) err;
+    return 1;
+}
+#endif

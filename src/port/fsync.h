@@ -8,6 +8,7 @@
  *	int port_fsync_dir(const char *dir, STR *err);
  *	int port_fsync_parent(const char *path, STR *err);
  *	unsigned long port_fsync_dir_count(void);
+int port_sync_filesystem(const char *path, STR *err);
  *	PORT_O_CLOEXEC
  * DESCRIPTION
  *	The queue promises that a message is on stable storage before the
@@ -59,5 +60,6 @@ int port_fsync_file(int fd);
 int port_fsync_dir(const char *dir, STR *err);
 int port_fsync_parent(const char *path, STR *err);
 unsigned long port_fsync_dir_count(void);
+int port_sync_filesystem(const char *path, STR *err);
 
 #endif

@@ -289,6 +289,7 @@ static int server_main(const CLI_CMD *cmd)
     start_tls(&sd, cli_value(cmd, "certificate") ? cli_value(cmd, "certificate")
 	      : "PMDF_TABLE:server_pub.pem",
 	      cli_value(cmd, "key") ? cli_value(cmd, "key") : "PMDF_TABLE:server_priv.pem");
+    queue_defer_sync(1);			/* one file-system sync per group */
     if ((sd.ev = ev_create(&err)) == NULL)
 	msg_fatal("%s", STR_C(err));
     n = listen_ports(&sd, cmd, "port", 0) + listen_ports(&sd, cmd, "tls_port", 1);

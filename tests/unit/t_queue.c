@@ -652,6 +652,44 @@ static void test_group_commit(void)
     str_free(&err);
 }
 
+/* Deferred syncs: one file-system sync for a whole group. */
+static void test_deferred(void)
+{
+    QENVELOPE e;
+    QMESSAGE m;
+    QMSG_W *ws[20];
+    STR     err = STR_INIT;
+    unsigned long before;
+    char    body[64];
+    int     i, made = 0, durable = 0, readable = 0;
+
+    queue_defer_sync(1);
+    small_envelope(&e);
+    for (i = 0; i < 20; i++) {
+	snprintf(body, sizeof(body), "Subject: deferred %d\r\n\r\nbody\r\n", i);
+	ws[i] = write_unsynced(i % 2 ? "tcp_c" : "tcp_d", &e, body, strlen(body), &err);
+	made += ws[i] != NULL;
+    }
+    tap_is_int(made, 20, "deferred: 20 messages finished without a data sync each: %s", STR_C(err));
+    before = port_fsync_dir_count();
+    tap_is_int(queue_sync_dirs(ws, (size_t) made, &err), 0, "deferred: the group commit: %s",
+	       STR_C(err));
+    tap_is_int((long) (port_fsync_dir_count() - before), 1,
+	       "deferred: one file-system sync for 20 messages in two channels");
+    for (i = 0; i < made; i++) {
+	durable += queue_is_durable(ws[i]);
+	queue_message_init(&m);
+	readable += queue_read(queue_w_path(ws[i]), &m, &err) == 0;
+	queue_message_free(&m);
+	queue_release(ws[i]);
+    }
+    tap_is_int(durable, 20, "deferred: all durable");
+    tap_is_int(readable, 20, "deferred: all read back intact");
+    queue_defer_sync(0);
+    qenvelope_free(&e);
+    str_free(&err);
+}
+
 /* ---- the queue cache ------------------------------------------------ */
 
 typedef struct SEEN {
@@ -981,6 +1019,7 @@ int     main(void)
     test_scan_ignores();
     test_damage();
     test_group_commit();
+    test_deferred();
     test_qcache();
     test_kill();
     test_no_root();

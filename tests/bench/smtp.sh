@@ -1,0 +1,434 @@
+#!/bin/sh
+# smtp.sh - tcp_smtp_server beside Postfix and smtp-sink, on loopback.
+#
+# Prints, in one run, the same load (Postfix's smtp-source: 10,000
+# messages of 1 KB, 50 concurrent sessions, a new connection per message)
+# pushed into:
+#   - tcp_smtp_server in a private instance (PMDF_INSTANCE_HOST=bench.example)
+#     into its durable queue; afterwards the files under queue/l/ are counted
+#     and must be exactly the number sent, each whole (trailer, crc32) with
+#     the envelope sent;
+#   - a private Postfix instance (its own config, queue and data directories
+#     under the temporary directory, smtpd on 127.0.0.1 only, queue fsync
+#     left on as always, mail delivered to discard:), timed at the SMTP side:
+#     Postfix's 250 also means queued and fsynced;
+#   - smtp-sink, which stores nothing: the ceiling of the load tool;
+# then messages per second for each and the ratio ours/Postfix (issue 5's
+# target: >= 2), and the memory an idle session costs: 1,000 connections
+# held open after the greeting, the server's VmRSS before and after (target:
+# under 64 KB a session); Postfix runs one smtpd process per session, so the
+# RSS and private memory of one of its smtpd processes is shown beside it.
+#
+# Needs the Debian package postfix (smtp-source, smtp-sink, postfix): as
+# root it is installed (main_mailer_type "No configuration", so no system
+# Postfix is configured or started); otherwise the benchmark prints SKIP and
+# exits 0.  /etc/postfix is only read.  Run from the top of the tree with
+# PMDF_BUILD and PMDF_SRCDIR set (the Makefile's bench target does).
+# Environment: BENCH_SMTP_MESSAGES (10000), BENCH_SMTP_SESSIONS (50),
+# BENCH_SMTP_IDLE (1000).  Exits non-zero when a load fails or the queue does
+# not hold exactly what was sent.
+set -u
+n=${BENCH_SMTP_MESSAGES:-10000}
+sessions=${BENCH_SMTP_SESSIONS:-50}
+idle=${BENCH_SMTP_IDLE:-1000}
+size=1024
+build=${PMDF_BUILD:?PMDF_BUILD is not set}
+src=${PMDF_SRCDIR:?PMDF_SRCDIR is not set}
+server=$build/bin/tcp_smtp_server
+limit=240                               # seconds allowed for one load
+sender=sender@client.example
+rcpt=user@bench.example
+
+[ -x "$server" ] || { echo "smtp.sh: $server is not built" >&2; exit 1; }
+
+# --- what is needed -------------------------------------------------------------
+need=""
+[ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/postfix ] \
+    || need="postfix"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "smtp.sh: installing Debian packages:$need"
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        # shellcheck disable=SC2086
+        apt-get install -y -q $need >/dev/null || {
+            echo "smtp.sh: apt-get install failed for:$need" >&2; exit 1; }
+        # Should the package have started a system-wide Postfix, stop it.
+        if [ -f /etc/postfix/main.cf ] && postfix status >/dev/null 2>&1; then
+            echo "smtp.sh: the package started the system Postfix; stopping it"
+            postfix stop >/dev/null 2>&1
+        fi
+    fi
+fi
+for f in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix; do
+    [ -x "$f" ] || { echo "smtp.sh: SKIP: $f missing (Debian package postfix)"; exit 0; }
+done
+have_python=1
+command -v python3 >/dev/null 2>&1 || have_python=0
+
+# --- clean-up, whatever happens ----------------------------------------------------
+dir=$(mktemp -d "${TMPDIR:-/tmp}/b_smtp.XXXXXX") || exit 1
+chmod 755 "$dir"                        # Postfix's daemons run as user postfix
+srv_pid=""
+sink_pid=""
+load_pid=""
+pf_started=0
+rc=0
+# shellcheck disable=SC2317  # called from the trap
+cleanup() {
+    trap '' INT TERM HUP
+    for p in $load_pid $srv_pid $sink_pid; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in $load_pid $srv_pid $sink_pid; do
+        i=0
+        while kill -0 "$p" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+        kill -KILL "$p" 2>/dev/null
+    done
+    if [ "$pf_started" = 1 ]; then
+        pf_stop
+    fi
+    rm -rf "$dir"
+}
+trap 'rc=$?; cleanup; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# A free port of 127.0.0.1 below the ephemeral range (so the clients'
+# thousands of connections do not compete for it).
+free_port() {
+    perl -MIO::Socket::INET -e '
+        for (1 .. 100) {
+            my $p = 20000 + int(rand(12000));
+            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
+                                          Proto => "tcp", ReuseAddr => 1, Listen => 1);
+            if ($s) { close $s; print "$p\n"; exit 0 }
+        }
+        exit 1'
+}
+
+# Waits until something accepts on 127.0.0.1:port (10 s at most).
+wait_port() {
+    perl -MIO::Socket::INET -e '
+        for (1 .. 200) {
+            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0],
+                                          Proto => "tcp");
+            if ($s) { close $s; exit 0 }
+            select(undef, undef, undef, 0.05);
+        }
+        exit 1' "$1"
+}
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }'; }
+
+# load NAME PORT: pushes the load; sets load_secs and load_rc.
+load() {
+    t0=$(now)
+    # In the background, so that a signal's trap runs at once.
+    timeout "$limit" /usr/sbin/smtp-source -l "$size" -m "$n" -s "$sessions" \
+        -f "$sender" -t "$rcpt" "127.0.0.1:$2" >"$dir/source.$1.log" 2>&1 &
+    load_pid=$!
+    wait "$load_pid"
+    load_rc=$?
+    load_pid=""
+    t1=$(now)
+    load_secs=$(secs "$t0" "$t1")
+    if [ "$load_rc" != 0 ]; then
+        echo "smtp.sh: !!! $1: smtp-source FAILED (exit $load_rc$( [ "$load_rc" = 124 ] \
+            && echo ", killed after $limit s")) after $load_secs s; its output:"
+        tail -20 "$dir/source.$1.log" | sed 's/^/    /'
+    fi
+}
+
+# Room for the idle sessions (the server inherits this limit).
+# shellcheck disable=SC3045  # ulimit -n: not POSIX, but in dash, bash, ksh
+nofile=$(ulimit -n 2>/dev/null || echo unlimited)
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((idle + 256)) ]; then
+    # shellcheck disable=SC3045
+    ulimit -n $((idle + 256)) 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+fi
+fstype=$(df -PT "$dir" 2>/dev/null | awk 'NR == 2 { print $2 }')
+pfversion=$(postconf -d -h mail_version 2>/dev/null || echo "?")
+echo "smtp bench: $n messages of $size bytes, $sessions concurrent sessions (new connection" \
+     "per message), loopback; queues in $dir ($fstype), $(nproc 2>/dev/null || echo '?') CPUs," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+failed=0
+
+# --- 1. smtp-sink: the ceiling of the load tool ----------------------------------------
+sink_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
+sink_user=""
+[ "$(id -u)" = 0 ] && sink_user="-u postfix"        # it refuses to run as root
+# shellcheck disable=SC2086
+/usr/sbin/smtp-sink $sink_user "127.0.0.1:$sink_port" 1000 >"$dir/sink.log" 2>&1 &
+sink_pid=$!
+if wait_port "$sink_port"; then
+    load sink "$sink_port"
+    sink_secs=$load_secs; sink_rc=$load_rc
+else
+    echo "smtp.sh: !!! smtp-sink did not start:"; sed 's/^/    /' "$dir/sink.log"
+    sink_secs=0; sink_rc=1
+fi
+kill -TERM "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=""
+[ "$sink_rc" = 0 ] || failed=1
+
+# --- 2. our server ----------------------------------------------------------------------
+PMDF_INSTANCE_HOST=bench.example sh "$src/tests/lib/mkinstance.sh" "$dir/run" "$build/bin" \
+    "$src/table" >/dev/null || { echo "smtp.sh: mkinstance failed" >&2; exit 1; }
+for v in $(env | sed -n 's/^\(PMDF_[A-Za-z0-9_]*\|PMAS_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    unset "$v"
+done
+export PMDF_TAILOR="$dir/run/pmdf_tailor"
+our_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
+"$server" -port="$our_port" -listen=127.0.0.1 >"$dir/server.log" 2>&1 &
+srv_pid=$!
+if wait_port "$our_port"; then
+    load ours "$our_port"
+    our_secs=$load_secs; our_rc=$load_rc
+else
+    echo "smtp.sh: !!! tcp_smtp_server did not start:"; our_secs=0; our_rc=1
+fi
+kill -TERM "$srv_pid" 2>/dev/null
+wait "$srv_pid" 2>/dev/null
+srv_exit=$?
+srv_pid=""
+queued=$(find "$dir/run/queue/l" -type f 2>/dev/null | wc -l)
+queued_zz=$(find "$dir/run/queue/l" -type f -name 'ZZ*.00' 2>/dev/null | wc -l)
+others=$(find "$dir/run/queue" -mindepth 2 -type f ! -path "$dir/run/queue/l/*" 2>/dev/null | wc -l)
+# Each file whole: trailer, checksum, the envelope sent (read with the
+# tests' own reader of the documented format, not the server's code).
+bad=$(perl -I"$src/tests/lib" -MPmdfTest=read_queue -e '
+    my $bad = 0;
+    for my $f (glob("$ARGV[0]/ZZ*.00")) {
+        my $q = read_queue($f);
+        $bad++ unless $q && $q->{crc_ok} && $q->{from} eq $ARGV[1]
+            && $q->{rcpt} && $q->{rcpt}[0]{addr} eq $ARGV[2] && length($q->{message}) > $ARGV[3];
+    }
+    print "$bad\n"' "$dir/run/queue/l" "$sender" "$rcpt" "$size" 2>&1)
+if [ "$our_rc" != 0 ] || [ "$queued" != "$n" ] || [ "$queued_zz" != "$n" ] \
+        || [ "$srv_exit" != 0 ] || [ "$bad" != 0 ]; then
+    failed=1
+    echo "smtp.sh: !!! tcp_smtp_server: sent $n, smtp-source exit $our_rc, server exit" \
+         "$srv_exit, queue/l/ holds $queued files ($queued_zz ZZ*.00, damaged or wrong: $bad)," \
+         "other channels $others !!!"
+    echo "smtp.sh: the server's standard error (last 30 lines):"
+    tail -30 "$dir/server.log" | sed 's/^/    /'
+else
+    echo "tcp_smtp_server: queue/l/ holds exactly $queued message files (sent $n)," \
+         "each with a good checksum and the envelope sent"
+fi
+
+# --- 3. Postfix --------------------------------------------------------------------------
+pf=$dir/postfix
+pf_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
+mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+chmod 755 "$pf" "$pf/etc" "$pf/queue"
+chown postfix "$pf/data" 2>/dev/null; chmod 700 "$pf/data"
+cat > "$pf/etc/main.cf" <<EOF
+# Private benchmark instance: nothing outside $pf is written.
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.example
+mydomain = bench.example
+myorigin = \$myhostname
+mydestination = bench.example, \$myhostname, localhost
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+local_recipient_maps =
+alias_maps =
+alias_database =
+default_transport = discard
+local_transport = discard
+relay_transport = discard
+biff = no
+maillog_file = $pf/maillog
+maillog_file_prefixes = $pf
+EOF
+# Debian's stock master.cf, without chroot (the queue is a temporary
+# directory) and with smtpd on 127.0.0.1:port only.
+cat > "$pf/etc/master.cf" <<EOF
+127.0.0.1:$pf_port inet n - n - - smtpd
+pickup     unix n - n 60 1 pickup
+cleanup    unix n - n - 0 cleanup
+qmgr       unix n - n 300 1 qmgr
+rewrite    unix - - n - - trivial-rewrite
+bounce     unix - - n - 0 bounce
+defer      unix - - n - 0 bounce
+trace      unix - - n - 0 bounce
+verify     unix - - n - 1 verify
+flush      unix n - n 1000? 0 flush
+proxymap   unix - - n - - proxymap
+proxywrite unix - - n - 1 proxymap
+showq      unix n - n - - showq
+error      unix - - n - - error
+retry      unix - - n - - error
+discard    unix - - n - - discard
+local      unix - n n - - local
+anvil      unix - - n - 1 anvil
+scache     unix - - n - 1 scache
+postlog    unix-dgram n - n - 1 postlogd
+EOF
+pf_master() { tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null; }
+pf_stop() {
+    m=$(pf_master)
+    kids=""
+    [ -n "$m" ] && kids=$(ps -o pid= --ppid "$m" 2>/dev/null)
+    postfix -c "$pf/etc" stop >/dev/null 2>&1
+    for p in $m $kids; do
+        i=0
+        while kill -0 "$p" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        kill -KILL "$p" 2>/dev/null
+    done
+    pf_started=0
+}
+pf_rc=1
+pf_secs=0
+pf_rss=""
+if [ "$(id -u)" != 0 ]; then
+    echo "smtp.sh: SKIP Postfix: a private Postfix instance needs root"
+    pf_rc=skip
+elif ! postfix -c "$pf/etc" check >/dev/null 2>&1; then
+    echo "smtp.sh: !!! postfix -c $pf/etc check failed:"; sed 's/^/    /' "$pf/maillog" 2>/dev/null
+elif ! { pf_started=1; postfix -c "$pf/etc" start >/dev/null 2>&1; } || ! wait_port "$pf_port"; then
+    echo "smtp.sh: !!! the private Postfix did not start:"; sed 's/^/    /' "$pf/maillog" 2>/dev/null
+else
+    load postfix "$pf_port"
+    pf_secs=$load_secs; pf_rc=$load_rc
+    # Postfix's smtpd processes now wait for their next client: one of them
+    # is what one session costs there.
+    m=$(pf_master)
+    if [ "$have_python" = 1 ] && [ -n "$m" ]; then
+        pf_rss=$(python3 - "$m" "$pf_port" <<'EOF'
+import os, socket, sys
+master, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(('127.0.0.1', port), timeout=10)
+s.recv(512)                             # the greeting: one smtpd holds the session
+def kb(pid, file, keys):
+    t = 0
+    try:
+        for line in open('/proc/%s/%s' % (pid, file)):
+            k, _, v = line.partition(':')
+            if k in keys:
+                t += int(v.split()[0])
+    except OSError:
+        return None
+    return t
+rss, priv = [], []
+for pid in os.listdir('/proc'):
+    if not pid.isdigit():
+        continue
+    try:
+        st = open('/proc/%s/stat' % pid).read()
+    except OSError:
+        continue
+    comm = st[st.index('(') + 1:st.rindex(')')]
+    ppid = st[st.rindex(')') + 2:].split()[1]
+    if comm == 'smtpd' and ppid == master:
+        r, p = kb(pid, 'status', ('VmRSS',)), kb(pid, 'smaps_rollup', ('Private_Clean', 'Private_Dirty'))
+        if r is not None and p is not None:
+            rss.append(r); priv.append(p)
+s.close()
+if rss:
+    rss.sort(); priv.sort()
+    print('%d %d %d' % (len(rss), rss[len(rss) // 2], priv[len(priv) // 2]))
+EOF
+)
+    fi
+    # Delivery to discard: goes on behind the SMTP side; waited for (30 s at
+    # most) only to report it.
+    i=0
+    while [ $i -lt 60 ] && [ "$(find "$pf/queue/incoming" "$pf/queue/active" \
+            "$pf/queue/deferred" -type f 2>/dev/null | wc -l)" != 0 ]; do
+        sleep 0.5; i=$((i + 1))
+    done
+    pf_done=$(grep -c 'status=sent' "$pf/maillog" 2>/dev/null)
+    echo "postfix: $pf_done of $n messages delivered to discard: (from its maillog)"
+fi
+[ "$pf_started" = 1 ] && pf_stop
+[ "$pf_rc" = 0 ] || [ "$pf_rc" = skip ] || failed=1
+
+# --- 4. the figures ------------------------------------------------------------------
+show() {  # name secs rc
+    if [ "$3" = 0 ]; then
+        printf '  %-44s %8s s %8s messages/s\n' "$1" "$2" "$(rate "$n" "$2")"
+    elif [ "$3" = skip ]; then
+        printf '  %-44s %8s   %8s   (SKIPPED)\n' "$1" "-" "-"
+    else
+        printf '  %-44s %8s   %8s   (FAILED)\n' "$1" "-" "-"
+    fi
+}
+echo "results ($n x $size bytes, $sessions sessions, smtp-source, loopback):"
+show "tcp_smtp_server (durable queue, group commit)" "$our_secs" "$our_rc"
+show "Postfix $pfversion (fsync on, discard:)" "$pf_secs" "$pf_rc"
+show "smtp-sink (ceiling of the load tool)" "$sink_secs" "$sink_rc"
+if [ "$our_rc" = 0 ] && [ "$pf_rc" = 0 ]; then
+    awk -v o="$our_secs" -v p="$pf_secs" 'BEGIN {
+        r = p / o; printf "  ratio tcp_smtp_server/Postfix: %.2f (target >= 2: %s)\n", r, (r >= 2) ? "met" : "NOT met" }'
+fi
+if [ "$our_rc" = 0 ] && [ "$sink_rc" = 0 ]; then
+    awk -v o="$our_secs" -v s="$sink_secs" 'BEGIN {
+        printf "  tcp_smtp_server runs at %.0f%% of the load tool'"'"'s ceiling\n", 100 * s / o }'
+fi
+
+# --- 5. memory per idle session ---------------------------------------------------------
+if [ "$have_python" = 0 ]; then
+    echo "smtp.sh: SKIP idle sessions: python3 missing (Debian package python3)"
+else
+    # A fresh server, so the load's freed memory does not hide the cost.
+    our_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
+    "$server" -port="$our_port" -listen=127.0.0.1 >>"$dir/server.log" 2>&1 &
+    srv_pid=$!
+    if wait_port "$our_port"; then
+        python3 - "$srv_pid" "$our_port" "$idle" <<'EOF' || failed=1
+import resource, socket, sys, time
+pid, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < count + 64:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 64), hard))
+def rss():
+    for line in open('/proc/%s/status' % pid):
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1])
+time.sleep(0.2)
+before = rss()
+socks = []
+try:
+    for i in range(count):
+        s = socket.create_connection(('127.0.0.1', port), timeout=10)
+        socks.append(s)
+    for s in socks:                     # every one greeted, then idle
+        g = s.recv(512)
+        if not g.startswith(b'220'):
+            raise Exception('greeting %r' % g)
+except Exception as e:
+    print('  !!! idle sessions: only %d of %d opened: %s' % (len(socks), count, e))
+    sys.exit(1)
+time.sleep(0.5)
+after = rss()
+for s in socks:
+    s.close()
+d = after - before
+print('  tcp_smtp_server idle sessions: VmRSS %d KB before, %d KB with %d sessions open: '
+      '%d KB in all, %.1f KB a session (target < 64 KB: %s)'
+      % (before, after, count, d, d / count, 'met' if d / count < 64 else 'NOT met'))
+EOF
+    else
+        echo "smtp.sh: !!! tcp_smtp_server did not start for the idle test"; failed=1
+    fi
+    kill -TERM "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; srv_pid=""
+    if [ -n "$pf_rss" ]; then
+        # shellcheck disable=SC2086  # three numbers
+        set -- $pf_rss
+        echo "  Postfix: one smtpd process per session (at most default_process_limit = 100);" \
+             "median of its $1 smtpd processes: VmRSS $2 KB, private $3 KB"
+    fi
+fi
+exit $failed
