@@ -68,6 +68,24 @@ sub cmd { my ($s, $line) = @_; print $s "$line\r\n"; return reply($s) }
     like(cmd($s, 'QUIT'), qr/^221 /, 'QUIT');
 }
 
+# --- CHUNKING: BDAT joined like DATA, and BDAT without a transaction ----------------------
+{
+    my $s = conn();
+    like(cmd($s, 'EHLO x'), qr/^250 CHUNKING/m, 'CHUNKING offered');
+    cmd($s, 'MAIL FROM:<a@b.example>');
+    cmd($s, 'RCPT TO:<u@mail.example.com>');
+    my $part1 = "Subject: bdat\r\n\r\nfirst part, ";
+    my $part2 = "second part\r\n.\r\n";          # no end marker in BDAT: the dot is data
+    print $s 'BDAT ' . length($part1) . "\r\n" . $part1;
+    like(reply($s), qr/^250 2\.0\.0 \d+ octets received/, 'a BDAT chunk');
+    print $s 'BDAT ' . length($part2) . " LAST\r\n" . $part2;
+    like(reply($s), qr/^250 2\.0\.0 Ok: queued as ZZ/, 'BDAT LAST queues the joined message');
+    print $s "BDAT 5 LAST\r\nhello";
+    like(reply($s), qr/^503 5\.5\.1 BDAT without MAIL/, 'BDAT without a transaction: one reply, after the chunk');
+    like(cmd($s, 'NOOP'), qr/^250 /, 'and the session stays in step');
+    cmd($s, 'QUIT');
+}
+
 # --- Received: loop cut ----------------------------------------------------------------
 {
     my $s = conn();

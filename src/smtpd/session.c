@@ -561,11 +561,12 @@ static void cmd_bdat(SESSION *s, const char *arg)
 	sess_error(s);
 	return;
     }
-    if (!sess_may_data(s)) {
-	/* The chunk must still be read and thrown away. */
-	sess_error(s);
+    /*
+     * The chunk is read in every case; without a transaction it is thrown
+     * away and the one reply comes at its end (pipelining stays in step).
+     */
+    if (!s->have_mail || s->nrcpt == 0)
 	s->data_flags |= SMTPIN_F_TOO_BIG;
-    }
     if ((long) s->data.len + n > s->sd->lim.max_message)
 	s->data_flags |= SMTPIN_F_TOO_BIG;
     s->bdat_left = (size_t) n;
@@ -1004,7 +1005,8 @@ static void sess_process(SESSION *s)
 		break;
 	    s->state = S_CMD;
 	    if (!s->have_mail || s->nrcpt == 0) {
-		sess_reply(s, "503 5.5.1 BDAT without a transaction");
+		sess_reply(s, "503 5.5.1 BDAT without MAIL and a valid RCPT");
+		sess_error(s);
 		sess_reset(s);
 	    } else if (s->bdat_last)
 		sess_message(s);
