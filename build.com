@@ -196,6 +196,7 @@ $ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SMTPD.C"
 $ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SESSION.C"
 $ tap_srcs = ""
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TAP.C"
+$ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TENV.C"
 $! test_srcs: each a TAP test program, run by TEST.  testprog_srcs: programs
 $! the test scripts drive, built the same way but not run as tests.
 $ test_srcs = ""
@@ -523,8 +524,9 @@ $ list = bench_srcs
 $ gosub link_each
 $ return
 $!
-$! link_each: in: list; links every source's object (with the TAP emitter
-$! for those under [.TESTS.UNIT]) into an image of the same name.
+$! link_each: in: list; links every source's object (with tap_objs, the TAP
+$! emitter and tenv, for those under [.TESTS.UNIT]) into an image of the same
+$! name.
 $!
 $link_each:
 $ each_list = list

@@ -2,12 +2,12 @@
  * NAME
  *	t_alias - the alias file, the alias database, the general database
  * DESCRIPTION
- *	Writes a private instance to a temporary directory (a tailor file
- *	with PMDF_TABLE pointing there, PMDF_TAILOR naming it, every other
- *	PMDF_ variable removed), then checks: alias file parsing (case,
- *	comments, continuations, includes through logical names, quoted
- *	commas) and every malformed line refused with file:line; the alias
- *	database consulted before the file; expansion (nesting, mailing
+ *	Writes a private instance to a temporary directory with tenv.h (a
+ *	tailor file with PMDF_TABLE pointing there, PMDF_TAILOR naming it,
+ *	every other PMDF_ variable removed), then checks: alias file parsing
+ *	(case, comments, continuations, includes through logical names,
+ *	quoted commas) and every malformed line refused with file:line; the
+ *	alias database consulted before the file; expansion (nesting, mailing
  *	lists, self-reference, loops, duplicates, the depth and output
  *	bounds); and general-database lookups.
  */
@@ -20,65 +20,7 @@
 #include "str.h"
 #include "strlist.h"
 #include "tap.h"
-
-extern char **environ;
-
-static char dir[256];
-
-static void put_file(const char *name, const char *text)
-{
-    char    path[400];
-    FILE   *fp;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if ((fp = fopen(path, "w")) == NULL) {
-	perror(path);
-	exit(1);
-    }
-    fputs(text, fp);
-    fclose(fp);
-}
-
-/* Removes every PMDF_ and PMAS_ variable so only the tailor file counts. */
-static void clean_environment(void)
-{
-    char    name[256];
-    int     again = 1;
-    size_t  i, n;
-
-    while (again) {
-	again = 0;
-	for (i = 0; environ[i]; i++) {
-	    if (strncmp(environ[i], "PMDF_", 5) != 0 && strncmp(environ[i], "PMAS_", 5) != 0)
-		continue;
-	    n = strcspn(environ[i], "=");
-	    if (n >= sizeof(name))
-		continue;
-	    memcpy(name, environ[i], n);
-	    name[n] = 0;
-	    unsetenv(name);
-	    again = 1;
-	    break;
-	}
-    }
-}
-
-static void setup(void)
-{
-    char    tailor[400], text[600];
-
-    snprintf(dir, sizeof(dir), "%s/t_alias.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-	perror("mkdtemp");
-	exit(1);
-    }
-    clean_environment();
-    snprintf(text, sizeof(text), "! t_alias instance\nPMDF_TABLE=%s/\n"
-	     "PMDF_GENERAL_DATABASE=PMDF_TABLE:general.db\n", dir);
-    put_file("pmdf_tailor", text);
-    snprintf(tailor, sizeof(tailor), "%s/pmdf_tailor", dir);
-    setenv("PMDF_TAILOR", tailor, 1);
-}
+#include "tenv.h"
 
 /* Loads PMDF_TABLE:<file> with no database. */
 static int load(const char *file, ALIASES **a, STR *err)
@@ -97,8 +39,8 @@ static void bad(const char *text, int line, const char *what, const char *name)
     ALIASES *a = NULL;
     char    prefix[400];
 
-    put_file("bad.aliases", text);
-    snprintf(prefix, sizeof(prefix), "%s/bad.aliases:%d: ", dir, line);
+    tenv_put_text("bad.aliases", text);
+    snprintf(prefix, sizeof(prefix), "%s:%d: ", tenv_path("bad.aliases"), line);
     tap_is_int(load("bad.aliases", &a, &err), -1, "%s: refused", name);
     tap_ok(a == NULL && strncmp(STR_C(err), prefix, strlen(prefix)) == 0
 	   && strstr(STR_C(err), what) != NULL,
@@ -134,21 +76,20 @@ static void test_parse(void)
     STR     err = STR_INIT;
     STRLIST t = STRLIST_INIT;
     ALIASES *a = NULL;
-    char    path[400];
 
-    put_file("aliases",
-	     "! the test alias file\n"
-	     "PostMaster: root\n"
-	     "   ! an indented comment\n"
-	     "\n"
-	     "team: Alice@Example.COM, bob, \\\n"
-	     "      carol@example.org,\\\n"
-	     "      dave\n"
-	     "bang: host!user, \"last, first\"@example.com\n"
-	     "<PMDF_TABLE:more.aliases\n"
-	     "tail: end@example.com\n");
-    put_file("more.aliases", "included: inc@example.com\n<PMDF_TABLE:deeper.aliases\n");
-    put_file("deeper.aliases", "deeper: deep@example.com\n");
+    tenv_put_text("aliases",
+		  "! the test alias file\n"
+		  "PostMaster: root\n"
+		  "   ! an indented comment\n"
+		  "\n"
+		  "team: Alice@Example.COM, bob, \\\n"
+		  "      carol@example.org,\\\n"
+		  "      dave\n"
+		  "bang: host!user, \"last, first\"@example.com\n"
+		  "<PMDF_TABLE:more.aliases\n"
+		  "tail: end@example.com\n");
+    tenv_put_text("more.aliases", "included: inc@example.com\n<PMDF_TABLE:deeper.aliases\n");
+    tenv_put_text("deeper.aliases", "deeper: deep@example.com\n");
     tap_is_int(alias_load(NULL, NULL, &a, &err), 0, "the default alias file PMDF_TABLE:aliases"
 	       " loads: %s", STR_C(err));
     if (a == NULL)
@@ -156,8 +97,8 @@ static void test_parse(void)
     tap_is_int((long) alias_count(a), 6, "six aliases, two of them from includes");
     tap_ok(alias_db_path(a) == NULL, "no alias database: none is used");
     tap_is_int((long) alias_files(a)->n, 3, "three files were read");
-    snprintf(path, sizeof(path), "%s/aliases", dir);
-    tap_is_str(alias_files(a)->n ? alias_files(a)->v[0] : "", path, "the first is the alias file");
+    tap_is_str(alias_files(a)->n ? alias_files(a)->v[0] : "", tenv_path("aliases"),
+	       "the first is the alias file");
     tap_is_int(alias_lookup(a, "POSTMASTER", &t, &err), 1, "names are case-blind");
     tap_is_str(t.n ? t.v[0] : "", "root", "and the value is kept");
     strlist_reset(&t);
@@ -208,33 +149,33 @@ static void test_errors(void)
 	bad(text, 1, "longer than 60", "an alias name over 60 characters");
     }
     /* The message of the duplicate names the first definition. */
-    put_file("bad.aliases", "dup: x\nDUP: y\n");
+    tenv_put_text("bad.aliases", "dup: x\nDUP: y\n");
     load("bad.aliases", &a, &err);
-    snprintf(prefix, sizeof(prefix), "first defined at %s/bad.aliases:1", dir);
+    snprintf(prefix, sizeof(prefix), "first defined at %s:1", tenv_path("bad.aliases"));
     tap_ok(strstr(STR_C(err), prefix) != NULL, "the duplicate message names the first place: %s",
 	   STR_C(err));
     /* Errors inside an include name the included file. */
-    put_file("bad2.aliases", "fine: x\n<PMDF_TABLE:inc-bad.aliases\n");
-    put_file("inc-bad.aliases", "one: x\ntwo x\n");
+    tenv_put_text("bad2.aliases", "fine: x\n<PMDF_TABLE:inc-bad.aliases\n");
+    tenv_put_text("inc-bad.aliases", "one: x\ntwo x\n");
     tap_is_int(load("bad2.aliases", &a, &err), -1, "an error in an included file is refused");
-    snprintf(prefix, sizeof(prefix), "%s/inc-bad.aliases:2: missing colon", dir);
+    snprintf(prefix, sizeof(prefix), "%s:2: missing colon", tenv_path("inc-bad.aliases"));
     tap_ok(strncmp(STR_C(err), prefix, strlen(prefix)) == 0, "and named with its file:line: %s",
 	   STR_C(err));
-    put_file("bad3.aliases", "<PMDF_TABLE:not-there.aliases\n");
+    tenv_put_text("bad3.aliases", "<PMDF_TABLE:not-there.aliases\n");
     tap_is_int(load("bad3.aliases", &a, &err), -1, "a missing include is an error");
     tap_ok(strstr(STR_C(err), "not-there.aliases") != NULL, "naming it: %s", STR_C(err));
     /* PMDF: includes nest three levels deep, not four. */
-    put_file("n0.aliases", "n0: x\n<PMDF_TABLE:n1.aliases\n");
-    put_file("n1.aliases", "n1: x\n<PMDF_TABLE:n2.aliases\n");
-    put_file("n2.aliases", "n2: x\n<PMDF_TABLE:n3.aliases\n");
-    put_file("n3.aliases", "n3: x\n");
+    tenv_put_text("n0.aliases", "n0: x\n<PMDF_TABLE:n1.aliases\n");
+    tenv_put_text("n1.aliases", "n1: x\n<PMDF_TABLE:n2.aliases\n");
+    tenv_put_text("n2.aliases", "n2: x\n<PMDF_TABLE:n3.aliases\n");
+    tenv_put_text("n3.aliases", "n3: x\n");
     tap_is_int(load("n0.aliases", &a, &err), 0, "includes nested three levels: %s", STR_C(err));
     alias_free(a);
-    put_file("n3.aliases", "n3: x\n<PMDF_TABLE:n4.aliases\n");
-    put_file("n4.aliases", "n4: x\n");
+    tenv_put_text("n3.aliases", "n3: x\n<PMDF_TABLE:n4.aliases\n");
+    tenv_put_text("n4.aliases", "n4: x\n");
     tap_is_int(load("n0.aliases", &a, &err), -1, "a fourth level is refused");
     tap_ok(strstr(STR_C(err), "nested deeper") != NULL, "saying so: %s", STR_C(err));
-    put_file("loop.aliases", "l: x\n<PMDF_TABLE:loop.aliases\n");
+    tenv_put_text("loop.aliases", "l: x\n<PMDF_TABLE:loop.aliases\n");
     tap_is_int(load("loop.aliases", &a, &err), -1, "a file including itself is refused");
     tap_is_int(load("absent.aliases", &a, &err), 0, "a missing alias file means no aliases");
     tap_is_int(a ? (long) alias_count(a) : -1, 0, "  (none)");
@@ -273,9 +214,9 @@ static void test_expand(void)
     }
     str_cat(&text, "big10: g0, g1, g2, g3, g4, g5, g6, g7, g8, g9\n");
     str_cat(&text, "big11: big10, g10\n");
-    put_file("expand.aliases", STR_C(text));
-    put_file("staff.dis", "! the staff list\nann@example.com\nleaf, joe@example.com\n");
-    put_file("loop.dis", "looplist\n");
+    tenv_put_text("expand.aliases", STR_C(text));
+    tenv_put_text("staff.dis", "! the staff list\nann@example.com\nleaf, joe@example.com\n");
+    tenv_put_text("loop.dis", "looplist\n");
     if (load("expand.aliases", &a, &err) < 0) {
 	tap_diag("cannot load: %s", STR_C(err));
 	tap_ok(0, "expansion tests need the file");
@@ -347,11 +288,9 @@ static void test_database(void)
     STRLIST t = STRLIST_INIT;
     ALIASES *a = NULL;
     DICT   *d, *g = NULL;
-    char    path[400];
     int     rc;
 
-    snprintf(path, sizeof(path), "%s/aliasesdb", dir);
-    d = dict_open(path, DICT_RDWR | DICT_CREATE, &err);
+    d = dict_open(tenv_path("aliasesdb"), DICT_RDWR | DICT_CREATE, &err);
     tap_ok(d != NULL, "an alias database: %s", STR_C(err));
     if (d == NULL)
 	return;
@@ -361,12 +300,12 @@ static void test_database(void)
     db_put(d, "dbloop", "fileloop");
     db_put(d, "broken", "a,,b");
     dict_close(d);
-    put_file("aliases", "postmaster: root\nteam: alice, bob\nfileloop: dbloop\n");
+    tenv_put_text("aliases", "postmaster: root\nteam: alice, bob\nfileloop: dbloop\n");
     tap_is_int(alias_load(NULL, NULL, &a, &err), 0, "the default alias database"
 	       " PMDF_TABLE:aliasesdb is found: %s", STR_C(err));
     if (a == NULL)
 	return;
-    tap_is_str(alias_db_path(a) ? alias_db_path(a) : "", path, "  and used");
+    tap_is_str(alias_db_path(a) ? alias_db_path(a) : "", tenv_path("aliasesdb"), "  and used");
     tap_is_int(alias_lookup(a, "PostMaster", &t, &err), 1, "a name in both");
     tap_is_str(t.n ? t.v[0] : "", "dbadmin@example.com", "  comes from the database, first");
     strlist_reset(&t);
@@ -385,8 +324,8 @@ static void test_database(void)
     alias_free(a);
     strlist_free(&t);
 
-    put_file("garbage.db", "this is not a Berkeley DB file at all, just text. ");
-    put_file("aliases", "x: y\n");
+    tenv_put_text("garbage.db", "this is not a Berkeley DB file at all, just text. ");
+    tenv_put_text("aliases", "x: y\n");
     tap_is_int(alias_load(NULL, "PMDF_TABLE:garbage.db", &a, &err), -1,
 	       "a damaged alias database is refused");
     tap_ok(strstr(STR_C(err), "garbage.db") != NULL, "  naming it: %s", STR_C(err));
@@ -395,8 +334,7 @@ static void test_database(void)
     tap_is_int(general_open(NULL, &g, &err), 0, "no general database yet: 0");
     tap_ok(g == NULL, "  and no handle");
     tap_is_int(general_lookup(NULL, "key", &val, &err), 0, "lookups without one find nothing");
-    snprintf(path, sizeof(path), "%s/general.db", dir);
-    d = dict_open(path, DICT_RDWR | DICT_CREATE, &err);
+    d = dict_open(tenv_path("general.db"), DICT_RDWR | DICT_CREATE, &err);
     if (d != NULL) {
 	db_put(d, "example.com", "TCP-DAEMON");
 	db_put(d, "k", "Value With Case");
@@ -436,23 +374,15 @@ static void test_split(void)
     str_free(&err);
 }
 
-static void cleanup(void)
-{
-    char    cmd[400];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (getenv("T_ALIAS_KEEP") == NULL && system(cmd) != 0)
-	tap_diag("could not remove %s", dir);
-}
-
 int     main(void)
 {
-    setup();
+    tenv_setup("t_alias", "! t_alias instance\nPMDF_TABLE=@DIR@/\n"
+	       "PMDF_GENERAL_DATABASE=PMDF_TABLE:general.db\n");
     test_parse();
     test_errors();
     test_split();
     test_expand();
     test_database();
-    cleanup();
+    tenv_cleanup();
     return tap_done();
 }

@@ -9,21 +9,12 @@
 #include "cfgread.h"
 #include "str.h"
 #include "tap.h"
-
-static char dir[256];
+#include "tenv.h"
 
 static const char *put(const char *name, const char *text)
 {
-    static char path[4][400];
-    static int slot;
-    FILE   *fp;
-    char   *p = path[slot++ % 4];
-
-    snprintf(p, 400, "%s/%s", dir, name);
-    fp = fopen(p, "w");
-    fputs(text, fp);
-    fclose(fp);
-    return p;
+    tenv_put_text(name, text);
+    return tenv_path(name);
 }
 
 /* Reads the whole file with opts; lines joined as "N:text|". */
@@ -56,9 +47,7 @@ int     main(void)
     char    expect[1200];
     long    v;
 
-    snprintf(dir, sizeof(dir), "%s/t_cfg.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL)
-	return 1;
+    tenv_setup("t_cfgread", NULL);
 
     a = put("a.cnf", "! comment\nx=1 ! trailing\n\"q!q\"=2\n\ny=\\\n  3\r\nz=4");
     tap_is_str(readall(a, &o, &err), "2:x=1|3:\"q!q\"=2|5:y=  3|7:z=4|",
@@ -74,13 +63,8 @@ int     main(void)
     snprintf(expect, sizeof(expect), "first=0\n<%s\nlast=2\n", b);
     a = put("main.cnf", expect);
     tap_is_str(readall(a, &o, &err), "1:first=0|1:included=1|3:last=2|", "includes");
-    snprintf(expect, sizeof(expect), "%s/loop.cnf", dir);
-    {
-	char    text[1300];
-
-	snprintf(text, sizeof(text), "x=1\n<%s\n", expect);
-	a = put("loop.cnf", text);
-    }
+    snprintf(expect, sizeof(expect), "x=1\n<%s\n", tenv_path("loop.cnf"));
+    a = put("loop.cnf", expect);
     tap_is_str(readall(a, &o, &err), "1:x=1|ERROR", "a file including itself");
     snprintf(expect, sizeof(expect), "%s:2: include loop", a);
     tap_ok(strncmp(STR_C(err), expect, strlen(expect)) == 0, "named as file:line: %s", STR_C(err));
@@ -88,13 +72,8 @@ int     main(void)
     readall(a, &o, &err);
     tap_ok(strstr(STR_C(err), ":1: include: nonexistent.cnf: cannot open") != NULL,
 	   "a missing include: %s", STR_C(err));
-    a = put("nul.cnf", "ok\nbad\0line\n");
-    {
-	FILE   *fp = fopen(a, "wb");
-
-	fwrite("ok\nbad\0line\n", 1, 12, fp);
-	fclose(fp);
-    }
+    tenv_put("nul.cnf", "ok\nbad\0line\n", 12);
+    a = tenv_path("nul.cnf");
     tap_is_str(readall(a, &o, &err), "1:ok|ERROR", "a NUL byte stops the reader");
     tap_ok(strstr(STR_C(err), ":2: NUL byte") != NULL, "named: %s", STR_C(err));
     tap_is_str(readall("/nonexistent/x.cnf", &o, &err), "OPEN FAILED", "missing file");
@@ -114,13 +93,7 @@ int     main(void)
     tap_is_int(cfg_parse_int("12abc", 0, 1000, &v, &err), -1, "trailing garbage");
     tap_is_int(cfg_parse_int("", 0, 1000, &v, &err), -1, "empty");
 
-    {
-	char    cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-	    tap_diag("could not remove %s", dir);
-    }
+    tenv_cleanup();
     str_free(&err);
     return tap_done();
 }

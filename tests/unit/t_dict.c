@@ -15,8 +15,7 @@
 #include "dict.h"
 #include "str.h"
 #include "tap.h"
-
-static char dir[256];
+#include "tenv.h"
 
 static int collect(const void *k, size_t kl, const void *v, size_t vl, void *ctx)
 {
@@ -57,7 +56,7 @@ static void writer(const char *path, int id)
 int     main(void)
 {
     STR     err = STR_INIT, val = STR_INIT, out = STR_INIT;
-    char    path[300], bad[300];
+    const char *dir, *path, *bad;
     struct stat st;
     DICT   *d, *r;
     FILE   *fp;
@@ -65,10 +64,8 @@ int     main(void)
     pid_t   p1, p2;
     int     s1, s2;
 
-    snprintf(dir, sizeof(dir), "%s/t_dict.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL)
-	return 1;
-    snprintf(path, sizeof(path), "%s/test.db", dir);
+    dir = tenv_setup("t_dict", NULL);
+    path = tenv_path("test.db");
 
     tap_ok(dict_open(path, DICT_RDWR, &err) == NULL, "opening a missing database fails");
     tap_ok(strstr(STR_C(err), "no such database") != NULL, "and says so: %s", STR_C(err));
@@ -116,7 +113,7 @@ int     main(void)
     tap_ok(strstr(STR_C(err), "read-only") != NULL, "and says so: %s", STR_C(err));
     dict_close(r);
 
-    snprintf(bad, sizeof(bad), "%s/garbage.db", dir);
+    bad = tenv_path("garbage.db");
     fp = fopen(bad, "w");
     for (n = 0; n < 8192; n++)
 	fputc((int) (n * 7919 % 251), fp);
@@ -143,13 +140,7 @@ int     main(void)
 	dict_walk(d, "w", 1, count_cb, &n, &err);
     tap_is_int(n, 600, "all 600 concurrent updates are there");
     dict_close(d);
-    {
-	char    cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-	    tap_diag("cannot remove %s", dir);
-    }
+    tenv_cleanup();
     str_free(&err);
     str_free(&val);
     str_free(&out);

@@ -15,9 +15,9 @@
 #include "str.h"
 #include "strlist.h"
 #include "tap.h"
+#include "tenv.h"
 
 static STR err;
-static char tmpdir[256];
 
 static int def(int table, const char *name, const char *value, unsigned attr)
 {
@@ -242,15 +242,13 @@ static void test_search_lists(void)
     STR     path = STR_INIT;
     FILE   *fp;
 
-    snprintf(d1, sizeof(d1), "%s/one/", tmpdir);
-    snprintf(d2, sizeof(d2), "%s/two/", tmpdir);
-    snprintf(d3, sizeof(d3), "%s/three/", tmpdir);
+    snprintf(d1, sizeof(d1), "%s/one/", tenv_dir());
+    snprintf(d2, sizeof(d2), "%s/two/", tenv_dir());
+    snprintf(d3, sizeof(d3), "%s/three/", tenv_dir());
     mkdir(d1, 0700);
     mkdir(d2, 0700);
     snprintf(f2, sizeof(f2), "%sonly2.txt", d2);
-    fp = fopen(f2, "w");
-    fputs("two\n", fp);
-    fclose(fp);
+    tenv_put_text(f2, "two\n");
 
     def_list(LNM_TABLE_SYSTEM, "T_SL", d1, d2);
     snprintf(expect, sizeof(expect), "%sonly2.txt | %sonly2.txt", d1, d2);
@@ -340,23 +338,8 @@ static void test_attributes(void)
 
 int     main(void)
 {
-    char    tailor[300];
-    FILE   *fp;
-
-    snprintf(tmpdir, sizeof(tmpdir), "%s/t_lnm.XXXXXX",
-	     getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(tmpdir) == NULL) {
-	perror("mkdtemp");
-	return 1;
-    }
     /* An empty tailor file, and no PMDF_ variables from the caller. */
-    snprintf(tailor, sizeof(tailor), "%s/tailor", tmpdir);
-    fp = fopen(tailor, "w");
-    fclose(fp);
-    setenv("PMDF_TAILOR", tailor, 1);
-    unsetenv("PMDF_BUILD");
-    unsetenv("PMDF_SRCDIR");
-    unsetenv("PMDF_VECTORS");
+    tenv_setup("t_lnm", "");
     if (lnm_init(&err) < 0) {
 	printf("Bail out! lnm_init: %s\n", STR_C(err));
 	return 1;
@@ -370,8 +353,7 @@ int     main(void)
     test_trace_list();
     test_attributes();
     lnm_shutdown();
-    unlink(tailor);
-    rmdir(tmpdir);
+    tenv_cleanup();
     str_free(&err);
     return tap_done();
 }

@@ -32,22 +32,9 @@
 #include "lnm.h"
 #include "str.h"
 #include "tap.h"
-
-extern char **environ;
-
-static char dir[256];
+#include "tenv.h"
 
 /* ---- set-up ---------------------------------------------------------- */
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-    FILE   *fp;
-
-    if ((fp = fopen(path, "wb")) == NULL || fwrite(data, 1, len, fp) != len || fclose(fp) != 0) {
-	perror(path);
-	exit(1);
-    }
-}
 
 static int get_file(const char *path, STR *out)
 {
@@ -64,47 +51,11 @@ static int get_file(const char *path, STR *out)
     return 0;
 }
 
-/* Removes every PMDF_ and PMAS_ variable so only the tailor file counts. */
-static void clean_environment(void)
-{
-    char    name[256];
-    int     again = 1;
-    size_t  i, n;
-
-    while (again) {
-	again = 0;
-	for (i = 0; environ[i]; i++) {
-	    if (strncmp(environ[i], "PMDF_", 5) != 0 && strncmp(environ[i], "PMAS_", 5) != 0)
-		continue;
-	    n = strcspn(environ[i], "=");
-	    if (n >= sizeof(name))
-		continue;
-	    memcpy(name, environ[i], n);
-	    name[n] = 0;
-	    unsetenv(name);
-	    again = 1;
-	    break;
-	}
-    }
-}
-
 static void setup(void)
 {
-    char    path[400], text[600];
-
-    snprintf(dir, sizeof(dir), "%s/t_queue.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-	perror("mkdtemp");
-	exit(1);
-    }
-    clean_environment();
-    snprintf(text, sizeof(text), "! t_queue instance\nPMDF_QUEUE=%s/queue/\n", dir);
-    snprintf(path, sizeof(path), "%s/pmdf_tailor", dir);
-    put_file(path, text, strlen(text));
-    setenv("PMDF_TAILOR", path, 1);
-    snprintf(path, sizeof(path), "%s/queue", dir);
-    if (mkdir(path, 0700) != 0) {
-	perror(path);
+    tenv_setup("t_queue", "! t_queue instance\nPMDF_QUEUE=@DIR@/queue/\n");
+    if (mkdir(tenv_path("queue"), 0700) != 0) {
+	printf("Bail out! mkdir %s: %s\n", tenv_path("queue"), strerror(errno));
 	exit(1);
     }
 }
@@ -206,7 +157,7 @@ static long count_entries(const char *chan)
     struct dirent *e;
     long    n = 0;
 
-    snprintf(path, sizeof(path), "%s/queue/%s", dir, chan);
+    snprintf(path, sizeof(path), "%s/queue/%s", tenv_dir(), chan);
     if ((d = opendir(path)) == NULL)
 	return 0;
     while ((e = readdir(d)) != NULL)
@@ -245,13 +196,8 @@ static void test_round_trip(void)
     tap_ok(rc == 0 && queue_is_durable(w), "synced: %s", STR_C(err));
     str_cpy(&path, queue_w_path(w));
     tap_ok(stat(STR_C(path), &st) == 0 && (st.st_mode & 0777) == 0600, "the file is mode 0600");
-    {
-	char    cdir[400];
-
-	snprintf(cdir, sizeof(cdir), "%s/queue/tcp_local", dir);
-	tap_ok(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700,
-	       "the channel directory was created mode 0700");
-    }
+    tap_ok(stat(tenv_path("queue/tcp_local"), &st) == 0 && (st.st_mode & 0777) == 0700,
+	   "the channel directory was created mode 0700");
     tap_is_int(count_msgs("tcp_local"), 1, "scan finds it");
     rc = queue_read(STR_C(path), &m, &err);
     tap_is_int(rc, 0, "it reads back: %s", STR_C(err));
@@ -480,11 +426,11 @@ static void test_scan_ignores(void)
     rc = w != NULL ? queue_write(w, "Subject: x\r\n\r\nbody\r\n", 20, &err) : -1;
     tap_ok(rc == 0, "a message half written: %s", STR_C(err));
     for (i = 0; i < sizeof(strays) / sizeof(strays[0]); i++) {
-	snprintf(path, sizeof(path), "%s/queue/tcp_scan/%s", dir, strays[i]);
-	put_file(path, "PMDFQ\n", 6);
+	snprintf(path, sizeof(path), "%s/queue/tcp_scan/%s", tenv_dir(), strays[i]);
+	tenv_put(path, "PMDFQ\n", 6);
     }
-    snprintf(path, sizeof(path), "%s/queue/tcp_scan/ZZ0123456789ABCDEF0123456F.00", dir);
-    put_file(path, "x", 1);
+    snprintf(path, sizeof(path), "%s/queue/tcp_scan/ZZ0123456789ABCDEF0123456F.00", tenv_dir());
+    tenv_put(path, "x", 1);
     tap_is_int(count_entries("tcp_scan"), 10, "nine strays and a .tmp in the directory");
     tap_is_int(count_msgs("tcp_scan"), 1, "scan takes only the one well-formed name"
 	       " (upper-case hex, as ODS-2 stores it)");
@@ -506,7 +452,7 @@ static void test_damage(void)
     QENVELOPE e;
     QMESSAGE m;
     STR     err = STR_INIT, path = STR_INIT, file = STR_INIT;
-    char    copy[400];
+    const char *copy = tenv_path("copy.00");
     size_t  len, i, region_bad = 0, all_bad = 0, said_truncated = 0, flips_caught = 0;
     int     rc, good;
 
@@ -519,9 +465,8 @@ static void test_damage(void)
     if (rc != 0)
 	return;
     len = file.len;
-    snprintf(copy, sizeof(copy), "%s/copy.00", dir);
     for (i = 0; i < len; i++) {
-	put_file(copy, file.s, i);
+	tenv_put(copy, file.s, i);
 	str_truncate(&err, 0);
 	rc = queue_read(copy, &m, &err);
 	all_bad += rc == QUEUE_DAMAGED;
@@ -533,14 +478,14 @@ static void test_damage(void)
     tap_is_int((long) all_bad, (long) len, "all %lu truncations (0..%lu bytes) are refused",
 	       (unsigned long) len, (unsigned long) len - 1);
     tap_is_int((long) said_truncated, (long) len, "each one is reported as \"truncated\"");
-    put_file(copy, file.s, len);
+    tenv_put(copy, file.s, len);
     good = queue_read(copy, &m, &err) == 0;
     tap_ok(good, "the whole file still reads: %s", STR_C(err));
     queue_message_free(&m);
 
     for (i = 0; i < len; i++) {
 	file.s[i] ^= 0x20;
-	put_file(copy, file.s, len);
+	tenv_put(copy, file.s, len);
 	str_truncate(&err, 0);
 	rc = queue_read(copy, &m, &err);
 	flips_caught += rc == QUEUE_DAMAGED;
@@ -556,26 +501,26 @@ static void test_damage(void)
     tap_is_int((long) region_bad, (long) len - 22, "between version and trailer it is a"
 	       " \"checksum mismatch\"");
     file.s[len - 1] ^= 1;
-    put_file(copy, file.s, len);
+    tenv_put(copy, file.s, len);
     rc = queue_read(copy, &m, &err);
     tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "checksum"), "a flipped checksum byte: %s",
 	   STR_C(err));
     file.s[len - 1] ^= 1;
 
     file.s[9] = 2;
-    put_file(copy, file.s, len);
+    tenv_put(copy, file.s, len);
     rc = queue_read(copy, &m, &err);
     tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "unknown format version 2") != NULL,
 	   "version 2: %s", STR_C(err));
     file.s[9] = 1;
     file.s[0] = 'X';
-    put_file(copy, file.s, len);
+    tenv_put(copy, file.s, len);
     rc = queue_read(copy, &m, &err);
     tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "not a queue file") != NULL,
 	   "bad magic: %s", STR_C(err));
     file.s[0] = 'P';
     str_catc(&file, 'x');
-    put_file(copy, file.s, file.len);
+    tenv_put(copy, file.s, file.len);
     rc = queue_read(copy, &m, &err);
     tap_ok(rc == QUEUE_DAMAGED, "a byte appended: %s", STR_C(err));
     tap_ok(queue_read("/nonexistent/ZZ.00", &m, &err) == -1
@@ -753,7 +698,7 @@ static void test_qcache(void)
     int     i, rc;
 
     memset(&s, 0, sizeof(s));
-    snprintf(root, sizeof(root), "%s/queue2/", dir);
+    snprintf(root, sizeof(root), "%s/queue2/", tenv_dir());
     mkdir(root, 0700);
     value[0] = root;
     lnm_define(LNM_TABLE_PROCESS, "PMDF_QUEUE", value, 1, 0, LNM_MODE_USER, &err);
@@ -807,7 +752,7 @@ static void test_qcache(void)
     tap_ok(rc == 0 && n.files == 3 && n.kept == 2 && n.added == 1, "synchronize adds it: %s",
 	   STR_C(report));
     snprintf(junk, sizeof(junk), "%scache_b/ZZ00000000000000000000abcd.00", root);
-    put_file(junk, "PMDFQ\n\0\0\0\1junk", 14);
+    tenv_put(junk, "PMDFQ\n\0\0\0\1junk", 14);
     tap_ok(synced(c, &n, &report) == 0 && n.files == 4 && n.damaged == 1 && n.added == 0,
 	   "a damaged file is counted, not cached");
     tap_ok(strstr(STR_C(report), "damaged, not cached") && strstr(STR_C(report), "abcd.00"),
@@ -973,7 +918,7 @@ static void test_no_root(void)
     QMSG_W *w;
     int     rc;
 
-    snprintf(root, sizeof(root), "%s/missing/", dir);
+    snprintf(root, sizeof(root), "%s/missing/", tenv_dir());
     value[0] = root;
     lnm_define(LNM_TABLE_PROCESS, "PMDF_QUEUE", value, 1, 0, LNM_MODE_USER, &err);
     small_envelope(&e);
@@ -985,27 +930,6 @@ static void test_no_root(void)
     lnm_deassign(LNM_TABLE_PROCESS, "PMDF_QUEUE", &err);
     qenvelope_free(&e);
     str_free(&err);
-}
-
-/* Removes the instance: a few levels of plain files and directories. */
-static void remove_tree(const char *path, int depth)
-{
-    DIR    *d;
-    struct dirent *e;
-    STR     sub = STR_INIT;
-
-    if (depth < 4 && (d = opendir(path)) != NULL) {
-	while ((e = readdir(d)) != NULL) {
-	    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-		continue;
-	    str_printf(&sub, "%s/%s", path, e->d_name);
-	    if (unlink(STR_C(sub)) != 0)
-		remove_tree(STR_C(sub), depth + 1);
-	}
-	closedir(d);
-    }
-    rmdir(path);
-    str_free(&sub);
 }
 
 int     main(void)
@@ -1025,10 +949,7 @@ int     main(void)
     test_no_root();
     all = count_msgs(NULL);
     tap_ok(all > 50, "scan of every channel finds them all (%ld)", all);
-    if (getenv("T_QUEUE_KEEP") == NULL)
-	remove_tree(dir, 0);
-    else
-	tap_diag("kept %s", dir);
+    tenv_cleanup();
     lnm_shutdown();
     return tap_done();
 }

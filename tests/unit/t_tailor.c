@@ -13,16 +13,15 @@
 #include "lnm.h"
 #include "str.h"
 #include "tap.h"
+#include "tenv.h"
+
+#define TAILOR "pmdf_tailor"			/* the file tenv_setup() writes */
 
 static STR err;
-static char tailor[300];
 
 static int load(const char *text)
 {
-    FILE   *fp = fopen(tailor, "w");
-
-    fputs(text, fp);
-    fclose(fp);
+    tenv_put_text(TAILOR, text);
     lnm_shutdown();
     str_reset(&err);
     return lnm_init(&err);
@@ -48,7 +47,7 @@ static void bad(const char *text, int line, const char *what, const char *name)
 {
     char    prefix[400];
 
-    snprintf(prefix, sizeof(prefix), "%s:%d: ", tailor, line);
+    snprintf(prefix, sizeof(prefix), "%s:%d: ", tenv_path(TAILOR), line);
     tap_is_int(load(text), -1, "%s: refused", name);
     tap_ok(strncmp(STR_C(err), prefix, strlen(prefix)) == 0 && strstr(STR_C(err), what),
 	   "%s: message has file:line and \"%s\": %s", name, what, STR_C(err));
@@ -180,7 +179,7 @@ static void test_environment(void)
     unsetenv("PMDF_TABLE");
     unsetenv("PMDF_ENVLIST");
 
-    snprintf(missing, sizeof(missing), "%s.missing", tailor);
+    snprintf(missing, sizeof(missing), "%s.missing", tenv_path(TAILOR));
     setenv("PMDF_TAILOR", missing, 1);
     lnm_shutdown();
     tap_is_int(lnm_init(&err), -1, "a PMDF_TAILOR naming no file is an error");
@@ -188,29 +187,17 @@ static void test_environment(void)
 	   "error names the file and PMDF_TAILOR: %s", STR_C(err));
     tap_is_int(lnm_lookup("PMDF_TABLE", LNM_TABLE_ANY, &e, &err), -1,
 	       "and every later call reports it");
-    setenv("PMDF_TAILOR", tailor, 1);
+    setenv("PMDF_TAILOR", tenv_path(TAILOR), 1);
 }
 
 int     main(void)
 {
-    char    dir[256];
-
-    snprintf(dir, sizeof(dir), "%s/t_tailor.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-	perror("mkdtemp");
-	return 1;
-    }
-    snprintf(tailor, sizeof(tailor), "%s/pmdf_tailor", dir);
-    setenv("PMDF_TAILOR", tailor, 1);
-    unsetenv("PMDF_BUILD");
-    unsetenv("PMDF_SRCDIR");
-    unsetenv("PMDF_VECTORS");
+    tenv_setup("t_tailor", "");
     test_good();
     test_bad();
     test_environment();
     lnm_shutdown();
-    unlink(tailor);
-    rmdir(dir);
+    tenv_cleanup();
     str_free(&err);
     return tap_done();
 }

@@ -50,9 +50,8 @@
 #include "lnm.h"
 #include "str.h"
 #include "tap.h"
+#include "tenv.h"
 #include "tlsio.h"
-
-extern char **environ;
 
 #define ROOT_CN	  "PMDF Test Root CA"
 #define INTER_CN  "PMDF Test Intermediate CA"
@@ -60,43 +59,20 @@ extern char **environ;
 #define BIG_LEN	  1000			/* bytes per big line */
 
 typedef struct ENVT {
-    char    dir[256];
     int     port;
     STR     cmd;
 } ENVT;
 
-/* Files and commands. */
+/* Files (in the tenv directory) and commands. */
 
-static void path_in(const ENVT *env, const char *name, STR *path)
+static int slurp(const char *name, STR *out)
 {
-    str_printf(path, "%s/%s", env->dir, name);
-}
-
-static int put_file(const ENVT *env, const char *name, const char *text)
-{
-    STR     path = STR_INIT;
-    FILE   *fp;
-
-    path_in(env, name, &path);
-    fp = fopen(STR_C(path), "w");
-    str_free(&path);
-    if (fp == NULL)
-	return -1;
-    fputs(text, fp);
-    return fclose(fp);
-}
-
-static int slurp(const ENVT *env, const char *name, STR *out)
-{
-    STR     path = STR_INIT;
     FILE   *fp;
     char    buf[4096];
     size_t  n;
 
     str_reset(out);
-    path_in(env, name, &path);
-    fp = fopen(STR_C(path), "r");
-    str_free(&path);
+    fp = fopen(tenv_path(name), "r");
     if (fp == NULL)
 	return -1;
     while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
@@ -106,7 +82,7 @@ static int slurp(const ENVT *env, const char *name, STR *out)
 }
 
 /* out = the files named in list (space separated), concatenated. */
-static int cat_files(const ENVT *env, const char *out, const char *list)
+static int cat_files(const char *out, const char *list)
 {
     STR     all = STR_INIT, one = STR_INIT, name = STR_INIT;
     const char *p = list, *q;
@@ -115,12 +91,12 @@ static int cat_files(const ENVT *env, const char *out, const char *list)
     while (*p && rc == 0) {
 	q = strchr(p, ' ');
 	str_cpyn(&name, p, q ? (size_t) (q - p) : strlen(p));
-	rc = slurp(env, STR_C(name), &one);
+	rc = slurp(STR_C(name), &one);
 	str_catn(&all, STR_C(one), one.len);
 	p = q ? q + 1 : p + strlen(p);
     }
     if (rc == 0)
-	rc = put_file(env, out, STR_C(all));
+	tenv_put(out, STR_C(all), all.len);
     str_free(&all);
     str_free(&one);
     str_free(&name);
@@ -134,52 +110,10 @@ static int run(ENVT *env, const char *fmt, const char *a, const char *b)
     int     rc;
 
     str_printf(&inner, fmt, a ? a : "", b ? b : "");
-    str_printf(&env->cmd, "cd '%s' && ( %s ) >>cmd.log 2>&1", env->dir, STR_C(inner));
+    str_printf(&env->cmd, "cd '%s' && ( %s ) >>cmd.log 2>&1", tenv_dir(), STR_C(inner));
     rc = system(STR_C(env->cmd));
     str_free(&inner);
     return rc;
-}
-
-/* Removes every PMDF_ and PMAS_ variable so only the tailor file counts. */
-static void clean_environment(void)
-{
-    char    name[256];
-    int     again = 1;
-    size_t  i, n;
-
-    while (again) {
-	again = 0;
-	for (i = 0; environ[i]; i++) {
-	    if (strncmp(environ[i], "PMDF_", 5) != 0 && strncmp(environ[i], "PMAS_", 5) != 0)
-		continue;
-	    n = strcspn(environ[i], "=");
-	    if (n >= sizeof(name))
-		continue;
-	    memcpy(name, environ[i], n);
-	    name[n] = 0;
-	    unsetenv(name);
-	    again = 1;
-	    break;
-	}
-    }
-}
-
-static int setup_dir(ENVT *env)
-{
-    STR     text = STR_INIT, tailor = STR_INIT;
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(env->dir, sizeof(env->dir), "%s/t_tlsio.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(env->dir) == NULL)
-	return -1;
-    clean_environment();
-    str_printf(&text, "! t_tlsio instance\nPMDF_TABLE=%s/\n", env->dir);
-    (void) put_file(env, "pmdf_tailor", STR_C(text));
-    path_in(env, "pmdf_tailor", &tailor);
-    setenv("PMDF_TAILOR", STR_C(tailor), 1);
-    str_free(&text);
-    str_free(&tailor);
-    return 0;
 }
 
 /* The PKI, with the openssl command. */
@@ -210,49 +144,42 @@ static int make_pki(ENVT *env)
 
     for (i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
 	if (run(env, step[i], NULL, NULL) != 0) {
-	    tap_diag("failed: %s (see %s/cmd.log)", step[i], env->dir);
+	    tap_diag("failed: %s (see %s)", step[i], tenv_path("cmd.log"));
 	    return -1;
 	}
     }
     return 0;
 }
 
-static X509 *load_cert(const ENVT *env, const char *name)
+static X509 *load_cert(const char *name)
 {
-    STR     path = STR_INIT;
     X509   *cert = NULL;
     FILE   *fp;
 
-    path_in(env, name, &path);
-    if ((fp = fopen(STR_C(path), "r")) != NULL) {
+    if ((fp = fopen(tenv_path(name), "r")) != NULL) {
 	cert = PEM_read_X509(fp, NULL, NULL, NULL);
 	fclose(fp);
     }
-    str_free(&path);
     return cert;
 }
 
-static EVP_PKEY *load_key(const ENVT *env, const char *name)
+static EVP_PKEY *load_key(const char *name)
 {
-    STR     path = STR_INIT;
     EVP_PKEY *key = NULL;
     FILE   *fp;
 
-    path_in(env, name, &path);
-    if ((fp = fopen(STR_C(path), "r")) != NULL) {
+    if ((fp = fopen(tenv_path(name), "r")) != NULL) {
 	key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
     }
-    str_free(&path);
     return key;
 }
 
 /* A server certificate valid from..to days from now, signed by inter. */
-static int make_dated(const ENVT *env, const char *name, long from_days, long to_days)
+static int make_dated(const char *name, long from_days, long to_days)
 {
-    X509   *ca = load_cert(env, "inter.pem"), *x = X509_new();
-    EVP_PKEY *ca_key = load_key(env, "inter.key"), *key = load_key(env, "server.key");
-    STR     path = STR_INIT;
+    X509   *ca = load_cert("inter.pem"), *x = X509_new();
+    EVP_PKEY *ca_key = load_key("inter.key"), *key = load_key("server.key");
     FILE   *fp = NULL;
     int     ok;
 
@@ -265,8 +192,7 @@ static int make_dated(const ENVT *env, const char *name, long from_days, long to
 				      (const unsigned char *) "localhost", -1, -1, 0)
 	&& X509_set_issuer_name(x, X509_get_subject_name(ca))
 	&& X509_sign(x, ca_key, EVP_sha256()) > 0;
-    path_in(env, name, &path);
-    if (ok && (fp = fopen(STR_C(path), "w")) != NULL) {
+    if (ok && (fp = fopen(tenv_path(name), "w")) != NULL) {
 	ok = PEM_write_X509(fp, x);
 	fclose(fp);
     }
@@ -274,28 +200,26 @@ static int make_dated(const ENVT *env, const char *name, long from_days, long to
     X509_free(x);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(key);
-    str_free(&path);
     return ok && fp ? 0 : -1;
 }
 
-static int make_files(ENVT *env)
+static int make_files(void)
 {
     int     rc = 0;				/* in order: later files use earlier ones */
 
-    rc |= cat_files(env, "good.pem", "server.pem inter.pem root.pem");
-    rc |= cat_files(env, "noroot.pem", "server.pem inter.pem");
-    rc |= cat_files(env, "wrongorder.pem", "inter.pem server.pem root.pem");
-    rc |= cat_files(env, "nointer.pem", "server.pem root.pem");
-    rc |= make_dated(env, "expired1.pem", -30, -1);
-    rc |= cat_files(env, "expired.pem", "expired1.pem inter.pem root.pem");
-    rc |= make_dated(env, "future1.pem", 2, 30);
-    rc |= cat_files(env, "future.pem", "future1.pem inter.pem root.pem");
-    rc |= cat_files(env, "toolong.pem", "good.pem good.pem good.pem good.pem good.pem "
-		    "good.pem");
-    rc |= put_file(env, "empty.pem", "");
-    rc |= put_file(env, "notpem.pem", "This is not a certificate.\n");
-    rc |= put_file(env, "damaged.pem", "-----BEGIN CERTIFICATE-----\nMIIB!!not*base64\n"
-		   "-----END CERTIFICATE-----\n");
+    rc |= cat_files("good.pem", "server.pem inter.pem root.pem");
+    rc |= cat_files("noroot.pem", "server.pem inter.pem");
+    rc |= cat_files("wrongorder.pem", "inter.pem server.pem root.pem");
+    rc |= cat_files("nointer.pem", "server.pem root.pem");
+    rc |= make_dated("expired1.pem", -30, -1);
+    rc |= cat_files("expired.pem", "expired1.pem inter.pem root.pem");
+    rc |= make_dated("future1.pem", 2, 30);
+    rc |= cat_files("future.pem", "future1.pem inter.pem root.pem");
+    rc |= cat_files("toolong.pem", "good.pem good.pem good.pem good.pem good.pem good.pem");
+    tenv_put_text("empty.pem", "");
+    tenv_put_text("notpem.pem", "This is not a certificate.\n");
+    tenv_put_text("damaged.pem", "-----BEGIN CERTIFICATE-----\nMIIB!!not*base64\n"
+		  "-----END CERTIFICATE-----\n");
     return rc;
 }
 
@@ -324,7 +248,7 @@ static void expect_refusal(const char *cert, const char *key, const char *what, 
     str_free(&err);
 }
 
-static void test_startup(const ENVT *env)
+static void test_startup(void)
 {
     STR     err = STR_INIT;
     TLS_SERVER *ts;
@@ -343,7 +267,7 @@ static void test_startup(const ENVT *env)
     tls_server_free(ts);
 
     expect_refusal("PMDF_TABLE:wrongorder.pem", "PMDF_TABLE:server.key", "wrong order",
-		   "PMDF_TABLE:wrongorder.pem", env->dir,
+		   "PMDF_TABLE:wrongorder.pem", tenv_dir(),
 		   "certificate 1 (CN=" INTER_CN ") is not issued by certificate 2 "
 		   "(CN=localhost)", "wrong order or missing intermediate",
 		   "certificate 3 is its issuer", (const char *) NULL);
@@ -382,14 +306,12 @@ static void test_startup(const ENVT *env)
 
 /* In process: an OpenSSL client on a socketpair, for the exact return values. */
 
-static SSL *test_client(const ENVT *env, SSL_CTX **cctx, int fd)
+static SSL *test_client(SSL_CTX **cctx, int fd)
 {
-    STR     root = STR_INIT;
     SSL    *ssl = NULL;
 
-    path_in(env, "root.pem", &root);
     *cctx = SSL_CTX_new(TLS_client_method());
-    if (*cctx && SSL_CTX_load_verify_locations(*cctx, STR_C(root), NULL) == 1) {
+    if (*cctx && SSL_CTX_load_verify_locations(*cctx, tenv_path("root.pem"), NULL) == 1) {
 	SSL_CTX_set_verify(*cctx, SSL_VERIFY_PEER, NULL);
 	if ((ssl = SSL_new(*cctx)) != NULL) {
 	    (void) SSL_set1_host(ssl, "localhost");
@@ -397,7 +319,6 @@ static SSL *test_client(const ENVT *env, SSL_CTX **cctx, int fd)
 	    SSL_set_connect_state(ssl);
 	}
     }
-    str_free(&root);
     return ssl;
 }
 
@@ -478,7 +399,7 @@ static void test_big_write(SSL *cli, TLS_CONN *tc)
     str_free(&err);
 }
 
-static void test_inprocess(const ENVT *env)
+static void test_inprocess(void)
 {
     STR     err = STR_INIT, got = STR_INIT;
     TLS_SERVER *ts = tls_server_new("PMDF_TABLE:good.pem", "PMDF_TABLE:server.key", &err);
@@ -497,7 +418,7 @@ static void test_inprocess(const ENVT *env)
     (void) port_nonblock(sv[0]);
     (void) port_nonblock(sv[1]);
     tc = tls_conn_new(ts, sv[0], &err);
-    cli = test_client(env, &cctx, sv[1]);
+    cli = test_client(&cctx, sv[1]);
     tap_ok(tc && cli && strcmp(tls_protocol(tc), "") == 0 && strcmp(tls_cipher(tc), "") == 0,
 	   "before the handshake: protocol and cipher are \"\"");
     tap_ok(both_handshake(cli, tc, &err) == 0 && SSL_get_verify_result(cli) == X509_V_OK,
@@ -540,7 +461,7 @@ static void test_inprocess(const ENVT *env)
     (void) port_nonblock(sv[0]);
     (void) port_nonblock(sv[1]);
     tc = tls_conn_new(ts, sv[0], &err);
-    cli = test_client(env, &cctx, sv[1]);
+    cli = test_client(&cctx, sv[1]);
     (void) both_handshake(cli, tc, &err);
     SSL_free(cli);
     (void) close(sv[1]);			/* gone, without close_notify */
@@ -755,16 +676,15 @@ static void server_control(EVLOOP *ev, int fd, int events, void *ctx)
 	srv->stop = 1;
 }
 
-static int server_main(const ENVT *env, int lfd, int ctl)
+static int server_main(int lfd, int ctl)
 {
     SERVER  srv;
-    STR     err = STR_INIT, path = STR_INIT;
+    STR     err = STR_INIT;
     int     i;
 
     memset(&srv, 0, sizeof(srv));
     (void) signal(SIGPIPE, SIG_IGN);
-    path_in(env, "server.log", &path);
-    srv.log = fopen(STR_C(path), "w");
+    srv.log = fopen(tenv_path("server.log"), "w");
     srv.ev = ev_create(&err);
     srv.ts = tls_server_new("PMDF_TABLE:good.pem", "PMDF_TABLE:server.key", &err);
     if (srv.log == NULL || srv.ev == NULL || srv.ts == NULL)
@@ -783,7 +703,6 @@ static int server_main(const ENVT *env, int lfd, int ctl)
     tls_server_free(srv.ts);
     lnm_shutdown();
     str_free(&err);
-    str_free(&path);
     (void) close(lfd);
     (void) close(ctl);
     return 0;
@@ -802,10 +721,10 @@ static int client(ENVT *env, const char *args, const char *input, STR *out)
 	       "-CAfile root.pem "
 	       "-verify_return_error -verify_hostname localhost %%s <%%s >client.out 2>&1",
 	       access("/usr/bin/timeout", X_OK) == 0 ? "timeout 30" : "", STR_C(port));
-    str_printf(&env->cmd, "cd '%s' && ", env->dir);
+    str_printf(&env->cmd, "cd '%s' && ", tenv_dir());
     str_catf(&env->cmd, STR_C(line), args, input);
     rc = system(STR_C(env->cmd));
-    (void) slurp(env, "client.out", out);
+    (void) slurp("client.out", out);
     str_free(&line);
     str_free(&port);
     return rc;
@@ -842,8 +761,8 @@ static void test_handshakes(ENVT *env)
     const char *p;
 
     /* The client must not depend on the system's openssl.cnf (MinProtocol...). */
-    (void) put_file(env, "client.cnf", "# t_tlsio: OpenSSL's built-in defaults\n");
-    (void) put_file(env, "in.txt", "hello\r\nsecond line\r\nquit\r\n");
+    tenv_put_text("client.cnf", "# t_tlsio: OpenSSL's built-in defaults\n");
+    tenv_put_text("in.txt", "hello\r\nsecond line\r\nquit\r\n");
     rc = client(env, "-tls1_3 -showcerts -ign_eof -sess_out sess13.pem", "in.txt", &out);
     tap_ok(rc == 0 && has(&out, "Verify return code: 0 (ok)"),
 	   "TLS 1.3: s_client verifies the chain against the root (host localhost)");
@@ -887,7 +806,7 @@ static void test_handshakes(ENVT *env)
 	str_cat(&big, "\r\n");
     }
     str_cat(&big, "quit\r\n");
-    (void) put_file(env, "big.txt", STR_C(big));
+    tenv_put_text("big.txt", STR_C(big));
     rc = client(env, "-quiet", "big.txt", &out);
     for (lines = 0, p = STR_C(big); rc == 0 && lines < BIG_LINES; lines++) {
 	str_cpy(&want, "250 ");
@@ -904,11 +823,11 @@ static void test_handshakes(ENVT *env)
     str_free(&want);
 }
 
-static void test_server_log(ENVT *env)
+static void test_server_log(void)
 {
     STR     log = STR_INIT;
 
-    (void) slurp(env, "server.log", &log);
+    (void) slurp("server.log", &log);
     tap_ok(has(&log, "closed proto=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 reused=0"),
 	   "server log: a TLS 1.3 session closed cleanly");
     tap_ok(has(&log, "conn 1: from 127.0.0.1"), "server log: port_accept gave the client "
@@ -936,7 +855,7 @@ static void test_live(ENVT *env)
     fflush(stdout);
     if ((pid = fork()) == 0) {
 	(void) close(ctl[1]);
-	exit(server_main(env, lfd, ctl[0]));	/* exit: leak checks run */
+	exit(server_main(lfd, ctl[0]));		/* exit: leak checks run */
     }
     (void) close(lfd);
     (void) close(ctl[0]);
@@ -947,7 +866,7 @@ static void test_live(ENVT *env)
     (void) waitpid(pid, &status, 0);
     tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "the server process stopped cleanly (status %d)", status);
-    test_server_log(env);
+    test_server_log();
     str_free(&err);
     str_free(&log);
 }
@@ -955,28 +874,23 @@ static void test_live(ENVT *env)
 int     main(void)
 {
     ENVT    env;
+    const char *dir;
 
     memset(&env, 0, sizeof(env));
     if (system("openssl version >/dev/null 2>&1") != 0) {
 	tap_skip(1, "the openssl command is missing: install the package \"openssl\"");
 	return tap_done();
     }
-    if (!tap_ok(setup_dir(&env) == 0, "temporary directory %s", env.dir))
-	return tap_done();
-    if (!tap_ok(make_pki(&env) == 0 && make_files(&env) == 0,
+    dir = tenv_setup("t_tlsio", "! t_tlsio instance\nPMDF_TABLE=@DIR@/\n");
+    tap_ok(dir != NULL, "temporary directory %s", dir);
+    if (!tap_ok(make_pki(&env) == 0 && make_files() == 0,
 		"PKI made with the openssl command: root, intermediate, server, other key"))
 	return tap_done();
-    test_startup(&env);
-    test_inprocess(&env);
+    test_startup();
+    test_inprocess();
     test_live(&env);
     lnm_shutdown();
-    if (getenv("T_TLSIO_KEEP") == NULL) {
-	str_printf(&env.cmd, "rm -rf '%s'", env.dir);
-	if (system(STR_C(env.cmd)) != 0)
-	    tap_diag("could not remove %s", env.dir);
-    } else {
-	tap_diag("files kept in %s", env.dir);
-    }
+    tenv_cleanup();
     str_free(&env.cmd);
     return tap_done();
 }
