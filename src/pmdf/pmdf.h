@@ -10,6 +10,9 @@
 #define PMDF_PMDF_H
 #include "cli.h"
 
+extern const CLI_VERB pmdf_verbs[];
+
+int cmd_help(const CLI_CMD *cmd);
 int cmd_show_logical(const CLI_CMD *cmd);
 int cmd_filespec(const CLI_CMD *cmd);
 int cmd_password(const CLI_CMD *cmd);
