@@ -43,6 +43,15 @@
 
 #define MAP_NONE	((size_t) -1)
 
+/*
+ * Work charged, on top of the probe's length, for each template expanded:
+ * a lookup, an expansion and perhaps a nested $|...| evaluation cost a few
+ * hundred times one cell of the matching table.  Without it a table whose
+ * entries nest $|table;arg| lookups evaluates exponentially many entries
+ * (n entries, MAP_MAX_NEST levels: n^9) inside the work limit.
+ */
+#define MAP_ENTRY_WORK	256L
+
 /* Pattern tokens. */
 #define TOK_LIT		1	/* text (upper case), len bytes */
 #define TOK_ONE		2	/* one character of class cls */
@@ -1010,6 +1019,8 @@ static int map_eval(MAP_CTX *ctx, const MAP_TABLE *t, const char *probe, MAP_RES
 	    }
 	    break;
 	}
+	if ((rc = ctx_work(ctx, MAP_ENTRY_WORK + (long) cur.len)) < 0)
+	    break;
 	ctl = CTL_END;
 	eflags = 0;
 	str_reset(&out);

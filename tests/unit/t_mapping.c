@@ -11,7 +11,8 @@
  *	verdicts, PORT_ACCESS with IPv4 and IPv6 blocks), wildcards and
  *	substitutions, $C/$L/$R/$E, the flags, file order against the hash
  *	index, continuation lines and includes, every load error with its
- *	file:line, and that pathological patterns and big tables stay fast.
+ *	file:line, and that pathological patterns, big tables and tables
+ *	nesting $|table;arg| lookups into themselves stay fast.
  * DIAGNOSTICS
  *	TAP on standard output; exit status 0 when every test passed.
  */
@@ -477,7 +478,7 @@ static void test_bounds(void)
     STR     text = STR_INIT, probe = STR_INIT;
     clock_t start;
     double  first, last;
-    int     i, ok;
+    int     i, ok, wild;
 
     tap_is_int(load("PATHO\n\n  *a*a*a*a*a*a*a*b  $Nb\n  *a*a*a*a*a*a*a*b*  $Nb2\n"
 		 "  *a*a*a*a*a*a*a*a  $0|$7\n", &m), 0,
@@ -531,6 +532,27 @@ static void test_bounds(void)
 	       "a literal entry after the wildcard one loses");
     tap_is_str(run(m, "BIG", "user20000@example.com"), "NOMATCH:", "an absent literal");
     mapping_free(m);
+
+    /*
+     * Entries that look their own table up again through $|table;arg| (an
+     * evaluation hang found while writing tests/fuzz/fz_mapping, whose
+     * corpus keeps it): each of the MAP_MAX_NEST levels tries every entry,
+     * n^9 templates for n entries.  The work limit stops it, literal
+     * (hash-indexed) entries included.
+     */
+    for (wild = 0; wild < 2; wild++) {
+	str_cpy(&text, "NEST\n\n");
+	for (i = 0; i < 6; i++)
+	    str_cat(&text, wild ? "  *  $|NEST;a|\n" : "  a  $|NEST;a|\n");
+	tap_is_int(load(STR_C(text), &m), 0, "a table nesting into itself loads: %s", STR_C(err));
+	start = clock();
+	run(m, "NEST", "a");
+	tap_ok(strstr(STR_C(err), "work limit") != NULL,
+	       "... %s entries nesting 8 deep exceed the work limit: %s",
+	       wild ? "wildcard" : "literal", STR_C(err));
+	tap_ok(seconds(start) < 2.0, "... in %.3f s", seconds(start));
+	mapping_free(m);
+    }
     str_free(&text);
     str_free(&probe);
 }
