@@ -165,9 +165,10 @@ void    esmtp_rcpt_free(ESMTP_RCPT *r)
     str_free(&r->orcpt);
 }
 
-static int esmtp_mail_param(ESMTP_MAIL *m, const STR *key, const STR *val, int has_val,
+static int esmtp_mail_param(void *obj, const STR *key, const STR *val, int has_val,
 			            unsigned *seen, STR *reply)
 {
+    ESMTP_MAIL *m = obj;
     const char *k = STR_C(*key), *v = STR_C(*val);
     char   *end;
 
@@ -209,27 +210,32 @@ static int esmtp_mail_param(ESMTP_MAIL *m, const STR *key, const STR *val, int h
     return 0;
 }
 
-int     esmtp_mail(const char *arg, ESMTP_MAIL *m, STR *reply)
+typedef int (*ESMTP_PARAM_FN) (void *obj, const STR *key, const STR *val, int has_val,
+			               unsigned *seen, STR *reply);
+
+/*
+ * The shape MAIL and RCPT share: "KEYWORD:<path>", the path's address
+ * checked, then " KEY[=value]" parameters, each handed to fn.
+ */
+static int esmtp_command(const char *arg, const char *keyword, const char *command,
+			         int null_ok, const char *bad_addr, STR *path,
+			         ESMTP_PARAM_FN fn, void *obj, STR *reply)
 {
     STR     key = STR_INIT, val = STR_INIT, why = STR_INIT;
     unsigned seen = 0;
+    size_t  klen = strlen(keyword);
     int     has_val, rc = 0;
     const char *p = arg;
 
-    m->size = -1;
-    m->body = ESMTP_BODY_NONE;
-    m->ret = ESMTP_RET_NONE;
-    m->smtputf8 = 0;
-    str_reset(&m->envid);
-    str_reset(&m->auth);
     if (*p == ' ')
 	p++;
-    if (strncasecmp(p, "FROM:", 5) != 0 || (p += 5, esmtp_path(&p, &m->from) < 0)) {
-	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: MAIL FROM:<address>%s", "");
+    if (strncasecmp(p, keyword, klen) != 0 || (p += klen, esmtp_path(&p, path) < 0)) {
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: %s<address>", command);
 	goto out;
     }
-    if (esmtp_check_addr(STR_C(m->from), 1, &why) < 0) {
-	rc = esmtp_fail(reply, 501, "5.1.7 Bad sender address syntax: %s", STR_C(why));
+    if (esmtp_check_addr(STR_C(*path), null_ok, &why) < 0) {
+	str_printf(reply, "501 %s: %s", bad_addr, STR_C(why));
+	rc = 501;
 	goto out;
     }
     while (*p == ' ' && rc == 0) {
@@ -238,15 +244,27 @@ int     esmtp_mail(const char *arg, ESMTP_MAIL *m, STR *reply)
 	if (*p == 0)
 	    break;
 	p = esmtp_param(p, &key, &val, &has_val);
-	rc = esmtp_mail_param(m, &key, &val, has_val, &seen, reply);
+	rc = fn(obj, &key, &val, has_val, &seen, reply);
     }
     if (rc == 0 && *p)
-	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: MAIL FROM:<address> [parameters]%s", "");
+	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: %s<address> [parameters]", command);
 out:
     str_free(&key);
     str_free(&val);
     str_free(&why);
     return rc;
+}
+
+int     esmtp_mail(const char *arg, ESMTP_MAIL *m, STR *reply)
+{
+    m->size = -1;
+    m->body = ESMTP_BODY_NONE;
+    m->ret = ESMTP_RET_NONE;
+    m->smtputf8 = 0;
+    str_reset(&m->envid);
+    str_reset(&m->auth);
+    return esmtp_command(arg, "FROM:", "MAIL FROM:", 1, "5.1.7 Bad sender address syntax",
+			 &m->from, esmtp_mail_param, m, reply);
 }
 
 static int esmtp_notify(const char *v, unsigned *notify)
@@ -281,56 +299,40 @@ static int esmtp_notify(const char *v, unsigned *notify)
     return *notify ? 0 : -1;
 }
 
+static int esmtp_rcpt_param(void *obj, const STR *key, const STR *val, int has_val,
+			            unsigned *seen, STR *reply)
+{
+    ESMTP_RCPT *r = obj;
+    const char *k = STR_C(*key), *v = STR_C(*val), *semi;
+    STR     orcpt = STR_INIT;
+    int     rc = 0;
+
+    if (strcasecmp(k, "NOTIFY") == 0 && !(*seen & 1)) {
+	*seen |= 1;
+	if (!has_val || esmtp_notify(v, &r->notify) < 0)
+	    rc = esmtp_fail(reply, 501, "5.5.4 Bad NOTIFY value \"%s\"", v);
+    } else if (strcasecmp(k, "ORCPT") == 0 && !(*seen & 2)) {
+	*seen |= 2;
+	semi = strchr(v, ';');
+	if (!has_val || semi == NULL || semi == v
+	    || xtext_decode(semi + 1, strlen(semi + 1), &orcpt) < 0 || orcpt.len == 0)
+	    rc = esmtp_fail(reply, 501, "5.5.4 Bad ORCPT value%s", "");
+	else {
+	    str_cpyn(&r->orcpt, v, (size_t) (semi - v) + 1);
+	    str_cat(&r->orcpt, STR_C(orcpt));
+	}
+    } else
+	rc = esmtp_fail(reply, 555, "5.5.4 Unsupported or repeated parameter \"%s\"", k);
+    str_free(&orcpt);
+    return rc;
+}
+
 int     esmtp_rcpt(const char *arg, ESMTP_RCPT *r, STR *reply)
 {
-    STR     key = STR_INIT, val = STR_INIT, why = STR_INIT;
-    unsigned seen = 0;
-    int     has_val, rc = 0;
-    const char *p = arg, *semi;
-
     r->notify = 0;
     str_reset(&r->orcpt);
-    if (*p == ' ')
-	p++;
-    if (strncasecmp(p, "TO:", 3) != 0 || (p += 3, esmtp_path(&p, &r->to) < 0)) {
-	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: RCPT TO:<address>%s", "");
-	goto out;
-    }
-    if (esmtp_check_addr(STR_C(r->to), 0, &why) < 0) {
-	rc = esmtp_fail(reply, 501, "5.1.3 Bad recipient address syntax: %s", STR_C(why));
-	goto out;
-    }
-    while (*p == ' ' && rc == 0) {
-	while (*p == ' ')
-	    p++;
-	if (*p == 0)
-	    break;
-	p = esmtp_param(p, &key, &val, &has_val);
-	if (strcasecmp(STR_C(key), "NOTIFY") == 0 && !(seen & 1)) {
-	    seen |= 1;
-	    if (!has_val || esmtp_notify(STR_C(val), &r->notify) < 0)
-		rc = esmtp_fail(reply, 501, "5.5.4 Bad NOTIFY value \"%s\"", STR_C(val));
-	} else if (strcasecmp(STR_C(key), "ORCPT") == 0 && !(seen & 2)) {
-	    seen |= 2;
-	    semi = strchr(STR_C(val), ';');
-	    if (!has_val || semi == NULL || semi == STR_C(val)
-		|| xtext_decode(semi + 1, strlen(semi + 1), &why) < 0 || why.len == 0)
-		rc = esmtp_fail(reply, 501, "5.5.4 Bad ORCPT value%s", "");
-	    else {
-		str_cpyn(&r->orcpt, STR_C(val), (size_t) (semi - STR_C(val)) + 1);
-		str_cat(&r->orcpt, STR_C(why));
-	    }
-	} else
-	    rc = esmtp_fail(reply, 555, "5.5.4 Unsupported or repeated parameter \"%s\"",
-			    STR_C(key));
-    }
-    if (rc == 0 && *p)
-	rc = esmtp_fail(reply, 501, "5.5.4 Syntax: RCPT TO:<address> [parameters]%s", "");
-out:
-    str_free(&key);
-    str_free(&val);
-    str_free(&why);
-    return rc;
+    return esmtp_command(arg, "TO:", "RCPT TO:", 0, "5.1.3 Bad recipient address syntax",
+			 &r->to, esmtp_rcpt_param, r, reply);
 }
 
 /* ---- trace header ----------------------------------------------------- */
