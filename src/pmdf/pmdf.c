@@ -21,18 +21,6 @@
 #include "msg.h"
 #include "str.h"
 
-int     cmd_help(const CLI_CMD *cmd)
-{
-    STR     err = STR_INIT;
-    int     rc;
-
-    rc = cli_help(pmdf_verbs, (int) cmd->nparams, cmd->params, stdout, &err);
-    if (rc < 0)
-	msg_error("%s", STR_C(err));
-    str_free(&err);
-    return rc < 0 ? 1 : 0;
-}
-
 int     main(int argc, char **argv)
 {
     CLI_CMD cmd = {0};

@@ -6,9 +6,13 @@
  *	text, in the declarative form cli.h reads (in the spirit of a VMS
  *	CLD).  pmdf.c parses the command line against pmdf_verbs and runs the
  *	action; the fuzz harness for the parser uses the same table.
+ *	cmd_help(), the action of the help verb, lives here with the table.
  */
+#include <stdio.h>
 #include "pmdf.h"
 #include "cli.h"
+#include "msg.h"
+#include "str.h"
 
 static const CLI_QUAL show_logical_quals[] = {
     {"full", CLI_VALUE_NONE, 0, "also show access modes and translation attributes"},
@@ -137,3 +141,15 @@ const CLI_VERB pmdf_verbs[] = {
     {"test", test_verbs, NULL, 0, 0, NULL, "test the configuration", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };
+
+int     cmd_help(const CLI_CMD *cmd)
+{
+    STR     err = STR_INIT;
+    int     rc;
+
+    rc = cli_help(pmdf_verbs, (int) cmd->nparams, cmd->params, stdout, &err);
+    if (rc < 0)
+	msg_error("%s", STR_C(err));
+    str_free(&err);
+    return rc < 0 ? 1 : 0;
+}

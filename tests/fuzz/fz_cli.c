@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "pmdf.h"
 #include "str.h"
 #include "fz_util.h"
 
@@ -40,8 +41,9 @@
 static int fz_action(const CLI_CMD *cmd);
 
 /*
- * The tables of src/pmdf/pmdf.c, actions replaced, plus one verb
- * ("counters") using what pmdf's tables do not: list values, optional
+ * pmdf's own table (src/pmdf/verbs.c, so the fuzzer follows the real
+ * grammar; its actions are never run), plus one verb ("counters") with
+ * no-op actions using what pmdf's table does not: list values, optional
  * values, negatable non-defaults and a third level of sub-verbs.
  */
 static const CLI_QUAL counters_channel_quals[] = {
@@ -71,124 +73,9 @@ static const CLI_VERB counters_verbs[] = {
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };
 
-static const CLI_QUAL show_logical_quals[] = {
-    {"full", CLI_VALUE_NONE, 0, "also show access modes and translation attributes"},
-    {"table", CLI_VALUE_REQUIRED, 0,
-     "search only this table: LNM$PROCESS_TABLE, LNM$JOB, LNM$GROUP, LNM$SYSTEM_TABLE"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_VERB show_verbs[] = {
-    {"logical", NULL, show_logical_quals, 0, 1, "[name-or-pattern]",
-     "show logical names: one name with its iterative translations, or every name"
-     " matching a pattern (* any run, % one character), table by table",
-     fz_action},
-    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
-};
-
-static const CLI_QUAL filespec_quals[] = {
-    {"unix", CLI_VALUE_NONE, 1, "convert a VMS file spec to a Unix path (default for VMS specs)"},
-    {"vms", CLI_VALUE_NONE, 1, "convert a Unix path to a VMS file spec (default for Unix paths)"},
-    {"fileify", CLI_VALUE_NONE, 1, "directory spec to its directory-file spec (name.DIR;1)"},
-    {"pathify", CLI_VALUE_NONE, 1, "directory-file spec to its directory spec"},
-    {"translate", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "translate logical names when converting to Unix (-notranslate: syntax only)"},
-    {"all", CLI_VALUE_NONE, 0, "print every candidate of a search list, in order"},
-    {"create", CLI_VALUE_NONE, 0, "print where a new file would be created"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_QUAL password_quals[] = {
-    {"create", CLI_VALUE_NONE | CLI_DEFAULT, 1,
-     "set the password of a user and service (the default action)"},
-    {"delete", CLI_VALUE_NONE, 1, "delete the entries of the users matching -user"},
-    {"show", CLI_VALUE_NONE, 1, "list the users and services matching -user, never a secret"},
-    {"test", CLI_VALUE_NONE, 1, "check a password: exit 0 when it matches, 1 when not"},
-    {"convert", CLI_VALUE_REQUIRED, 1, "import the users of a Cyrus SASL sasldb2 file"},
-    {"dump", CLI_VALUE_OPTIONAL, 1, "write the database as text (no clear-text passwords)"},
-    {"load", CLI_VALUE_REQUIRED, 1, "read a -dump file back, all or nothing"},
-    {"user", CLI_VALUE_REQUIRED, 0,
-     "user name, or a pattern for -show/-delete (* any run, % or ? one character)"},
-    {"service", CLI_VALUE_REQUIRED, 0,
-     "DEFAULT (the default for -create/-test), SMTP, IMAP, POP, APOP, POPPASSD, HTTP, LDAP"},
-    {"iterations", CLI_VALUE_REQUIRED, 0, "SCRAM-SHA-256 iteration count (4096 or more)"},
-    {"cram_md5", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "also store the CRAM-MD5 context (plaintext-equivalent for CRAM-MD5)"},
-    {"realm", CLI_VALUE_REQUIRED, 0, "with -convert: import only this sasldb realm"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_QUAL crdb_quals[] = {
-    {"append", CLI_VALUE_NONE | CLI_NEGATABLE, 1,
-     "add the entries to the database (created if needed), replacing the values of keys"
-     " already there"},
-    {"remove", CLI_VALUE_NONE | CLI_NEGATABLE, 1,
-     "delete the input's keys from the database (values ignored)"},
-    {"delete", CLI_VALUE_NONE | CLI_NEGATABLE, 1, "the same as -remove (PMDF's other name)"},
-    {"dump", CLI_VALUE_NONE, 1,
-     "write the database named first as text: to the file named second, or to standard"
-     " output when it is absent or -"},
-    {"statistics", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "report the entries read, added, replaced, removed, not found, and the time"},
-    {"count", CLI_VALUE_NONE | CLI_NEGATABLE, 0,
-     "report progress on standard error every 100 entries"},
-    {"strip_colons", CLI_VALUE_NONE | CLI_NEGATABLE, 0,
-     "drop a colon ending the key, to load an alias file's \"name: value\" lines"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_QUAL test_rewrite_quals[] = {
-    {"from", CLI_VALUE_REQUIRED, 0, "envelope From address (default postmaster@ the local host)"},
-    {"source_channel", CLI_VALUE_REQUIRED, 0, "channel the message comes from (default l)"},
-    {"destination_channel", CLI_VALUE_REQUIRED, 0,
-     "destination channel for the $C/$Q rule controls"},
-    {"debug", CLI_VALUE_NONE, 0, "show every rewrite-rule probe tried"},
-    {"image", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "use the compiled configuration when it is current (-noimage: read the text files)"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_QUAL test_mapping_quals[] = {
-    {"table", CLI_VALUE_REQUIRED, 0, "mapping table to try (else prompted for)"},
-    {"image", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "use the compiled configuration when it is current (-noimage: read the text files)"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_VERB test_verbs[] = {
-    {"rewrite", NULL, test_rewrite_quals, 0, CLI_MANY, "[address...]",
-     "show the channel, rewritten addresses and access verdicts for addresses"
-     " (prompts \"Address:\" when none is given)", fz_action},
-    {"mapping", NULL, test_mapping_quals, 0, CLI_MANY, "[string...]",
-     "try strings against a mapping table (prompts for the table and the strings)",
-     fz_action},
-    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
-};
-
-static const CLI_QUAL cnbuild_quals[] = {
-    {"statistics", CLI_VALUE_NONE | CLI_NEGATABLE | CLI_DEFAULT, 0,
-     "report what was compiled and how long it took"},
-    {NULL, 0, 0, NULL}
-};
-
-static const CLI_VERB verbs[] = {
-    {"cnbuild", NULL, cnbuild_quals, 0, 0, NULL,
-     "compile the configuration (PMDF.CNF, options, mappings, aliases) into the image"
-     " PMDF_CONFIG_DATA", fz_action},
+/* The extra verb, in a table of its own beside pmdf's real one. */
+static const CLI_VERB extra_verbs[] = {
     {"counters", counters_verbs, NULL, 0, 0, NULL, "message counters", NULL},
-    {"crdb", NULL, crdb_quals, 1, 2, "input-file output-database",
-     "build, update or dump a database (alias, general, ...) from \"key value\" text lines",
-     fz_action},
-    {"filespec", NULL, filespec_quals, 1, CLI_MANY, "file-spec...",
-     "convert file specifications between OpenVMS and Unix, through logical names",
-     fz_action},
-    {"help", NULL, NULL, 0, CLI_MANY, "[verb [sub-verb]]",
-     "describe the verbs and their qualifiers", fz_action},
-    {"password", NULL, password_quals, 0, 1, "[password]",
-     "manage the password database used by SMTP AUTH and the other services",
-     fz_action},
-    {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
-    {"test", test_verbs, NULL, 0, 0, NULL, "test the configuration", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };
 
@@ -229,7 +116,7 @@ static int is_subverb(const CLI_VERB *parent, const CLI_VERB *v)
     return 0;
 }
 
-static void check_cmd(const CLI_CMD *cmd, FILE *null)
+static void check_cmd(const CLI_VERB *verbs, const CLI_CMD *cmd, FILE *null)
 {
     const CLI_VERB *leaf = cmd->verb;
     const CLI_QUAL *q;
@@ -267,7 +154,7 @@ static void check_cmd(const CLI_CMD *cmd, FILE *null)
     cli_path_name(cmd, &path);
     FZ_CHECK(path.len > 0, "empty verb path name");
     cli_help_cmd(verbs, cmd, null);
-    if (!cmd->help)
+    if (!cmd->help && verbs == extra_verbs)	/* pmdf's real actions never run */
 	FZ_CHECK(cli_dispatch(verbs, cmd) == 0, "dispatch failed");
     str_free(&path);
 }
@@ -280,7 +167,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CLI_CMD cmd;
     STR     err = STR_INIT;
     size_t  n, i;
-    int     rc;
+    int     rc, t;
 
     if (null == NULL && (null = fopen("/dev/null", "w")) == NULL)
 	abort();
@@ -288,17 +175,22 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < n; i++)
 	argv[i] = fz_cstr(piece[i].p, piece[i].n);
     argv[n] = NULL;
-    memset(&cmd, 0, sizeof(cmd));
-    rc = cli_parse(verbs, (int) n, argv, &cmd, &err);
-    FZ_CHECK(rc == 0 || rc == -1, "cli_parse returned %d", rc);
-    if (rc < 0)
-	FZ_CHECK(err.len > 0 && cmd.verb == NULL && cmd.nparams == 0 && cmd.depth == 0,
-		 "refused without a message or with a command left");
-    else
-	check_cmd(&cmd, null);
-    cli_free(&cmd);
-    str_reset(&err);
-    (void) cli_help(verbs, (int) n, argv, null, &err);
+    for (t = 0; t < 2; t++) {
+	const CLI_VERB *verbs = t == 0 ? pmdf_verbs : extra_verbs;
+
+	memset(&cmd, 0, sizeof(cmd));
+	rc = cli_parse(verbs, (int) n, argv, &cmd, &err);
+	FZ_CHECK(rc == 0 || rc == -1, "cli_parse returned %d", rc);
+	if (rc < 0)
+	    FZ_CHECK(err.len > 0 && cmd.verb == NULL && cmd.nparams == 0 && cmd.depth == 0,
+		     "refused without a message or with a command left");
+	else
+	    check_cmd(verbs, &cmd, null);
+	cli_free(&cmd);
+	str_reset(&err);
+	(void) cli_help(verbs, (int) n, argv, null, &err);
+	str_reset(&err);
+    }
     for (i = 0; i < n; i++)
 	free(argv[i]);
     str_free(&err);

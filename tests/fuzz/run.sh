@@ -42,7 +42,7 @@ ALL_TARGETS="fspec addr cli mapping restore sasl pmdfcnf"
 TARGETS=${*:-$ALL_TARGETS}
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS="-g -O1 -std=c99 -D_POSIX_C_SOURCE=200809L -Isrc/util -Isrc/port -Isrc/global -Itests/fuzz"
+CFLAGS="-g -O1 -std=c99 -D_POSIX_C_SOURCE=200809L -Isrc/util -Isrc/port -Isrc/global -Isrc/pmdf -Itests/fuzz"
 LIBS="-ldb -lssl -lcrypto -lz -lreadline"
 LIB_SRCS="src/util/mem.c src/util/msg.c src/util/str.c src/util/strlist.c
 	  src/util/htab.c src/util/cfgread.c src/util/cli.c src/util/dict.c
@@ -52,6 +52,9 @@ LIB_SRCS="src/util/mem.c src/util/msg.c src/util/str.c src/util/strlist.c
 	  src/global/pwsecret.c src/global/sasl.c src/global/passdb.c
 	  src/global/alias.c src/global/pmdfcnf.c src/global/mapping.c
 	  src/global/addr.c src/global/rewrite.c src/global/config.c
+	  src/global/queue.c src/global/qcache.c src/port/fsync.c
+	  src/pmdf/verbs.c src/pmdf/cmd_show.c src/pmdf/cmd_fspec.c src/pmdf/cmd_passwd.c
+	  src/pmdf/cmd_crdb.c src/pmdf/cmd_test.c src/pmdf/cmd_cache.c
 	  tests/fuzz/fz_util.c"
 
 # max_len per target: long enough for every limit the parser enforces.
@@ -106,6 +109,8 @@ for src in $LIB_SRCS; do
 	extra=
 	# Berkeley DB's db.h needs the BSD types glibc declares with _DEFAULT_SOURCE.
 	[ "$src" = src/util/dict.c ] && extra=-D_DEFAULT_SOURCE
+	# syncfs() is a GNU extension.
+	[ "$src" = src/port/fsync.c ] && extra=-D_GNU_SOURCE
 	echo "cc $src"
 	"$CC" $CFLAGS $extra -fsanitize=fuzzer-no-link $SAN -c -o "$obj" "$src" || exit 2
     fi
