@@ -40,6 +40,7 @@
 #include "pmdfcnf.h"
 #include "pack.h"
 #include "cfgread.h"
+#include "optfile.h"
 #include "lnm.h"
 #include "mem.h"
 #include "msg.h"
@@ -1103,42 +1104,6 @@ static void opt_key(STR *key, const char *chan, const char *name, size_t len)
     str_free(&upper);
 }
 
-/* opt_set - one NAME=value line into the table; a later setting replaces */
-
-static int opt_set(HTAB *opts, const char *chan, const CFG_READER *r, const char *text,
-		           STR *err)
-{
-    const char *eq, *name, *end, *value, *s;
-    STR     key = STR_INIT;
-
-    for (name = text; isspace((unsigned char) *name); name++)
-	 /* void */ ;
-    if ((eq = strchr(name, '=')) == NULL) {
-	cfg_error(r, err, "expected NAME=value, found \"%s\"", name);
-	return -1;
-    }
-    for (end = eq; end > name && isspace((unsigned char) end[-1]); end--)
-	 /* void */ ;
-    if (end == name) {
-	cfg_error(r, err, "no option name before \"=\"");
-	return -1;
-    }
-    for (s = name; s < end; s++) {
-	if (isspace((unsigned char) *s)) {
-	    cfg_error(r, err, "option name \"%.*s\" contains white space",
-		      (int) (end - name), name);
-	    return -1;
-	}
-    }
-    for (value = eq + 1; isspace((unsigned char) *value); value++)
-	 /* void */ ;
-    opt_key(&key, chan, name, (size_t) (end - name));
-    free(htab_remove(opts, STR_C(key)));
-    htab_enter(opts, STR_C(key), mem_strdup(value));
-    str_free(&key);
-    return 0;
-}
-
 /* opt_absent - the file does not exist (any other failure is for cfg_open) */
 
 static int opt_absent(const char *path)
@@ -1159,10 +1124,10 @@ static int opt_read(const char *spec, const char *chan, HTAB *opts, STRLIST *fil
 		            STR *err)
 {
     CFG_OPTS o = CFG_OPTS_INIT;
-    CFG_READER *r;
-    STR     path = STR_INIT, line = STR_INIT;
-    const char *cur;
-    int     rc;
+    OPTFILE of;
+    STR     path = STR_INIT, key = STR_INIT;
+    const char *cur = NULL;
+    size_t  i;
 
     if (lnm_file(spec, LNM_READ, &path, err) < 0) {
 	str_free(&path);
@@ -1174,22 +1139,23 @@ static int opt_read(const char *spec, const char *chan, HTAB *opts, STRLIST *fil
 	str_free(&path);
 	return 0;
     }
-    if ((r = cfg_open(STR_C(path), &o, err)) == NULL) {
+    if (optfile_read(STR_C(path), &o, 0, &of, err) < 0) {
 	str_free(&path);
 	return -1;
     }
-    cur = cnf_note_file(files, NULL, STR_C(path));
-    while ((rc = cfg_next(r, &line)) > 0) {
-	cur = cnf_note_file(files, cur, cfg_file(r));
-	if ((rc = opt_set(opts, chan, r, STR_C(line), err)) < 0)
-	    break;
+    for (i = 0; i < of.nfiles; i++)
+	cur = cnf_note_file(files, cur, of.files[i]);
+    for (i = 0; i < of.sec[0].n; i++) {
+	const OPT_ENTRY *e = &of.sec[0].v[i];
+
+	opt_key(&key, chan, e->name, strlen(e->name));
+	free(htab_remove(opts, STR_C(key)));
+	htab_enter(opts, STR_C(key), mem_strdup(e->value));
     }
-    if (rc < 0 && err->len == 0)
-	str_cpy(err, cfg_errtext(r));
-    cfg_close(r);
+    optfile_free(&of);
     str_free(&path);
-    str_free(&line);
-    return rc < 0 ? -1 : 0;
+    str_free(&key);
+    return 0;
 }
 
 int     pmdfcnf_options(PMDF_CNF *cnf, const char *spec, STR *err)

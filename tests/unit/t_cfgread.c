@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cfgread.h"
+#include "optfile.h"
 #include "str.h"
 #include "tap.h"
 #include "tenv.h"
@@ -37,6 +38,69 @@ static const char *readall(const char *path, const CFG_OPTS *o, STR *err)
     cfg_close(r);
     str_free(&line);
     return STR_C(out);
+}
+
+/* The NAME=value format with [KIND=name] sections (optfile.h). */
+static void test_optfile(void)
+{
+    CFG_OPTS o = CFG_OPTS_INIT;
+    OPTFILE of;
+    STR     err = STR_INIT;
+    const OPT_SECTION *s;
+    const char *a;
+    long    v = -1;
+
+    STR     text = STR_INIT;
+
+    str_printf(&text, "! globals\nmin_procs=1\nMIN_PROCS = 2 \n<%s\n[SERVICE=SMTP]",
+	       put("inc.cnf", "MAX_CONNS = 16%20\n"));
+    str_cat(&text, "\nPORT=25,587\n  image = PMDF_EXE:tcp_smtp_server\n"
+	    "[ service = SUBMIT ]\nPORT=587\nMAX_PROCS=x\n");
+    a = put("svc.cnf", STR_C(text));
+    str_free(&text);
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), 0, "sectioned file read: %s",
+	       STR_C(err));
+    tap_is_int((long) of.nsec, 3, "globals and two sections");
+    s = optfile_section(&of, "", "");
+    tap_is_str(optfile_value(s, "min_procs"), "2", "names case-blind; the later setting wins");
+    tap_is_int(optfile_int(s, "MAX_CONNS", 1, 100, &v, &err), 1, "integer from an include");
+    tap_is_int(v, 32, "16%%20 is 32");
+    tap_is_int(optfile_int(s, "MAX_PROCS", 1, 100, &v, &err), 0, "absent name: 0");
+    s = optfile_section(&of, "service", "smtp");
+    tap_ok(s != NULL && strcmp(s->kind, "SERVICE") == 0 && strcmp(s->name, "SMTP") == 0,
+	   "[SERVICE=SMTP] found case-blind");
+    tap_is_str(optfile_value(s, "IMAGE"), "PMDF_EXE:tcp_smtp_server", "value trimmed");
+    tap_is_str(optfile_value(s, "MIN_PROCS"), NULL, "sections do not inherit");
+    s = optfile_section(&of, "SERVICE", "submit");
+    tap_ok(s != NULL, "blanks inside the header allowed");
+    tap_is_int(optfile_int(s, "MAX_PROCS", 1, 100, &v, &err), -1, "bad integer");
+    tap_ok(strstr(STR_C(err), "svc.cnf:10: MAX_PROCS: \"x\" is not an integer") != NULL,
+	   "named as file:line: NAME: %s", STR_C(err));
+    tap_ok(strstr(of.sec[1].v[0].file, "svc.cnf") != NULL && of.sec[1].v[0].line == 6,
+	   "entries keep file and line");
+    optfile_free(&of);
+
+    a = put("dup.cnf", "[POOL=a]\nJOB_LIMIT=1\n[pool=A]\n");
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), -1, "repeated section refused");
+    tap_ok(strstr(STR_C(err), "dup.cnf:3: section [POOL=A] repeated (first at") != NULL,
+	   "named: %s", STR_C(err));
+    a = put("nosec.cnf", "A=1\n[POOL=a]\n");
+    tap_is_int(optfile_read(a, &o, 0, &of, &err), -1, "sections refused without OPT_SECTIONS");
+    tap_ok(strstr(STR_C(err), "nosec.cnf:2:") != NULL, "named: %s", STR_C(err));
+    a = put("bad1.cnf", "[SERVICE]\n");
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), -1, "[KIND] without =name");
+    a = put("bad2.cnf", "[SERVICE=SMTP\n");
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), -1, "unclosed header");
+    tap_ok(strstr(STR_C(err), "no closing") != NULL, "named: %s", STR_C(err));
+    a = put("bad3.cnf", "PORT 25\n");
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), -1, "line without =");
+    tap_ok(strstr(STR_C(err), "bad3.cnf:1: expected NAME=value") != NULL, "named: %s",
+	   STR_C(err));
+    a = put("bad4.cnf", "MAX PROCS=1\n");
+    tap_is_int(optfile_read(a, &o, OPT_SECTIONS, &of, &err), -1, "white space in a name");
+    tap_is_int(optfile_read("/nonexistent/d.cnf", &o, OPT_SECTIONS, &of, &err), -1,
+	       "missing file");
+    str_free(&err);
 }
 
 int     main(void)
@@ -93,6 +157,7 @@ int     main(void)
     tap_is_int(cfg_parse_int("12abc", 0, 1000, &v, &err), -1, "trailing garbage");
     tap_is_int(cfg_parse_int("", 0, 1000, &v, &err), -1, "empty");
 
+    test_optfile();
     tenv_cleanup();
     str_free(&err);
     return tap_done();
