@@ -478,6 +478,23 @@ int     ev_watch(EVLOOP *ev, int fd, int events, EV_FN fn, void *ctx)
     return 0;
 }
 
+int     ev_modify(EVLOOP *ev, int fd, int events)
+{
+    EV_SLOT *s = slot_of(ev, fd);
+
+    if (s == NULL || s->fn == NULL) {
+	errno = EBADF;
+	return -1;
+    }
+    events &= EV_READ | EV_WRITE;
+    if (events == s->events)
+	return 0;
+    if (kernel_set(ev, fd, events) < 0)
+	return -1;
+    s->events = events;
+    return 0;
+}
+
 void    ev_unwatch(EVLOOP *ev, int fd)
 {
     EV_SLOT *s = slot_of(ev, fd);

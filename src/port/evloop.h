@@ -7,6 +7,7 @@
  *	EVLOOP *ev_create(STR *err);
  *	void ev_free(EVLOOP *ev);
  *	int ev_watch(EVLOOP *ev, int fd, int events, EV_FN fn, void *ctx);
+ *	int ev_modify(EVLOOP *ev, int fd, int events);
  *	void ev_unwatch(EVLOOP *ev, int fd);
  *	void ev_deadline(EVLOOP *ev, int fd, long ms);
  *	int ev_run_once(EVLOOP *ev, long max_wait_ms);
@@ -36,6 +37,12 @@
  *	  and context but keeps its deadline.  An error or hang-up on the
  *	  socket is reported as whichever of EV_READ/EV_WRITE is watched, so
  *	  the callback's read or write meets the error.
+ *	- ev_modify() changes only the interest of an fd the caller itself
+ *	  watches (same callback and context) and makes no system call when
+ *	  the interest is unchanged: a session calls it after every event.
+ *	  Unlike ev_watch() it trusts the registration, so it must not be
+ *	  used on an fd that may have been closed without ev_unwatch().  It
+ *	  returns -1 with errno EBADF for an fd not watched.
  *	- ev_unwatch() forgets the fd and its deadline; it does not close it.
  *	  Unwatch an fd before closing it.  Events already collected for an
  *	  fd that is unwatched during the same ev_run_once() are dropped,
@@ -97,6 +104,7 @@ typedef void (*EV_FN) (EVLOOP *ev, int fd, int events, void *ctx);
 EVLOOP *ev_create(STR *err);
 void ev_free(EVLOOP *ev);
 int ev_watch(EVLOOP *ev, int fd, int events, EV_FN fn, void *ctx);
+int ev_modify(EVLOOP *ev, int fd, int events);
 void ev_unwatch(EVLOOP *ev, int fd);
 void ev_deadline(EVLOOP *ev, int fd, long ms);
 int ev_run_once(EVLOOP *ev, long max_wait_ms);

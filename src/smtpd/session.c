@@ -122,7 +122,8 @@ static void sess_watch(SESSION *s)
     if (s->state != S_CLOSE && s->state != S_COMMIT && s->state != S_AUTH_DELAY
 	&& s->out.len < OUT_HIGH)
 	ev |= EV_READ;
-    ev_watch(s->sd->ev, s->fd, ev, sess_event, s);
+    if (ev_modify(s->sd->ev, s->fd, ev) < 0)
+	ev_watch(s->sd->ev, s->fd, ev, sess_event, s);
 }
 
 /* Writes what it can; 0 done or waiting, -1 the connection failed. */

@@ -679,6 +679,41 @@ static void test_tcp_v6(EVLOOP *ev)
     str_free(&addr);
 }
 
+/* ev_modify: interest changes without a new registration. */
+static void test_modify(EVLOOP *ev)
+{
+    LOG     log;
+    int     sv[2];
+
+    log_init(&log);
+    log.drain = 1;
+    pair(sv);
+    errno = 0;
+    tap_ok(ev_modify(ev, sv[0], EV_READ) < 0 && errno == EBADF, "ev_modify: an fd not watched");
+    (void) ev_watch(ev, sv[0], 0, cb_log, &log);
+    put(sv[1], "a");
+    (void) ev_run_once(ev, 50);
+    tap_is_int(log.n, 0, "ev_modify: idle registration reports nothing");
+    tap_is_int(ev_modify(ev, sv[0], EV_READ), 0, "ev_modify: idle to EV_READ");
+    run_until(ev, &log, 1, 1000);
+    tap_ok(log.n == 1 && log.call[0].events == EV_READ, "ev_modify: now reported (%d calls)",
+	   log.n);
+    tap_is_int(ev_modify(ev, sv[0], EV_READ), 0, "ev_modify: unchanged interest");
+    put(sv[1], "b");
+    run_until(ev, &log, 2, 1000);
+    tap_is_int(log.n, 2, "ev_modify: still watched after an unchanged call");
+    tap_is_int(ev_modify(ev, sv[0], EV_READ | EV_WRITE), 0, "ev_modify: add EV_WRITE");
+    run_until(ev, &log, 3, 1000);
+    tap_ok(log.n >= 3 && (log.call[2].events & EV_WRITE), "ev_modify: writable reported");
+    tap_is_int(ev_modify(ev, sv[0], 0), 0, "ev_modify: back to idle");
+    log.n = 0;
+    put(sv[1], "c");
+    (void) ev_run_once(ev, 50);
+    tap_is_int(log.n, 0, "ev_modify: idle again");
+    close_pair(ev, sv);
+    free(log.call);
+}
+
 int     main(void)
 {
     STR     err = STR_INIT;
@@ -692,6 +727,7 @@ int     main(void)
     test_readiness(ev);
     test_deadlines(ev);
     test_mutation(ev);
+    test_modify(ev);
     test_many(ev);
     test_tcp_v4(ev);
     test_tcp_v6(ev);
