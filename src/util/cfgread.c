@@ -30,6 +30,7 @@ struct CFG_READER {
     CFG_OPTS opts;
     CFG_FRAME stack[CFG_MAX_DEPTH + 1];
     int     depth;		/* frames in use */
+    int     nincludes;		/* include lines obeyed, in all */
     const char *cur_path;	/* position of the current logical line */
     int     cur_line;
     STR     errtext;
@@ -229,6 +230,11 @@ static int cfg_include(CFG_READER *r, const char *name)
 	name++;
     if (*name == 0)
 	return cfg_fail(r, "include line \"<\" names no file");
+    if (++r->nincludes > CFG_MAX_INCLUDES) {
+	cfg_fail(r, "more than %d includes in all at \"<%s\" (a file included over and "
+		 "over?)", CFG_MAX_INCLUDES, name);
+	return -1;
+    }
     if (r->depth >= r->opts.max_depth) {
 	cfg_fail(r, "includes nested deeper than %d levels at \"<%s\"",
 		 r->opts.max_depth, name);

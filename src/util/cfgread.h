@@ -31,9 +31,12 @@
  *	continuation	A "\" at the very end of a line joins the next line.
  *	includes	A line "<file" is replaced by the lines of that file;
  *			opts.resolve (if set) maps the name to a path, e.g.
- *			through logical names.  Depth is bounded (max_depth)
- *			and a file including itself, directly or not, is an
- *			error naming the chain.
+ *			through logical names.  Depth is bounded (max_depth),
+ *			so is the number of include lines obeyed in all
+ *			(CFG_MAX_INCLUDES: ten files each including the next
+ *			ten times would otherwise mean 10^8 reads), and a file
+ *			including itself, directly or not, is an error naming
+ *			the chain.
  *	keep_blank	Blank lines are returned as "" (PMDF.CNF and mapping
  *			files give them meaning); otherwise skipped.
  *	trim		Trailing white space is removed (leading space is kept:
@@ -58,6 +61,7 @@
 
 #define CFG_MAX_LINE	 (64 * 1024)
 #define CFG_MAX_DEPTH	 8
+#define CFG_MAX_INCLUDES 1000
 
 typedef int (*CFG_RESOLVE_FN) (const char *name, STR *path, STR *err, void *ctx);
 

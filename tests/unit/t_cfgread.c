@@ -40,6 +40,32 @@ static const char *readall(const char *path, const CFG_OPTS *o, STR *err)
     return STR_C(out);
 }
 
+/* Include fan-out: each file includes the next ten times. */
+static void test_fanout(void)
+{
+    CFG_OPTS o = CFG_OPTS_INIT;
+    STR     text = STR_INIT, err = STR_INIT, name = STR_INIT;
+    const char *res;
+    int     lvl, i;
+
+    put("fan6.cnf", "x\n");
+    for (lvl = 5; lvl >= 0; lvl--) {
+	str_reset(&text);
+	str_printf(&name, "fan%d.cnf", lvl + 1);
+	for (i = 0; i < 10; i++)
+	    str_catf(&text, "<%s\n", tenv_path(STR_C(name)));
+	str_printf(&name, "fan%d.cnf", lvl);
+	put(STR_C(name), STR_C(text));
+    }
+    res = readall(tenv_path("fan0.cnf"), &o, &err);
+    tap_ok(strstr(res, "ERROR") != NULL, "10^6 lines by fan-out refused");
+    tap_ok(strstr(STR_C(err), "more than 1000 includes in all") != NULL, "named: %s",
+	   STR_C(err));
+    str_free(&text);
+    str_free(&err);
+    str_free(&name);
+}
+
 /* The NAME=value format with [KIND=name] sections (optfile.h). */
 static void test_optfile(void)
 {
@@ -158,6 +184,7 @@ int     main(void)
     tap_is_int(cfg_parse_int("", 0, 1000, &v, &err), -1, "empty");
 
     test_optfile();
+    test_fanout();
     tenv_cleanup();
     str_free(&err);
     return tap_done();
