@@ -193,9 +193,18 @@ $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CRDB.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_TEST.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CACHE.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]VERBS.C"
+$ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_STARTUP.C"
 $ smtpd_srcs = ""
 $ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SMTPD.C"
 $ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]SESSION.C"
+$ smtpd_srcs = smtpd_srcs + ",[.SRC.SMTPD]HANDOFF.C"
+$! The dispatcher and PMDF STARTUP link only once the VMS back-ends of
+$! daemon.h, fdpass.h and spawn.h (described there) are written.
+$ disp_srcs = ""
+$ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]DISPATCHER.C"
+$ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]DISPCNF.C"
+$ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]POOL.C"
+$ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]POLICY.C"
 $ tap_srcs = ""
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TAP.C"
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TENV.C"
@@ -507,7 +516,7 @@ $ oi = oi + 1
 $ if o .nes. "" then library/replace/object 'olb' 'o'
 $ goto dcl_library_next
 $dcl_programs:
-$ list = pmdf_srcs + smtpd_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
+$ list = pmdf_srcs + smtpd_srcs + disp_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
 $ gosub compile_list
 $ list = pmdf_srcs
 $ gosub objects_of
@@ -517,6 +526,11 @@ $ gosub link_image
 $ list = smtpd_srcs
 $ gosub objects_of
 $ exe = exedir + "TCP_SMTP_SERVER.EXE"
+$ link_qual = link_prog
+$ gosub link_image
+$ list = disp_srcs
+$ gosub objects_of
+$ exe = exedir + "DISPATCHER.EXE"
 $ link_qual = link_prog
 $ gosub link_image
 $ link_qual = link_test

@@ -92,7 +92,7 @@ is($out, $full, '-full shows mode and attributes');
 is($out, $full, 'DCL: SHOW LOGICAL/FULL');
 ($rc, $out) = pmdf('SHOW LOGICAL/FULL PMDF_ROOT');
 is($out, $full, 'DCL as one quoted word');
-($rc, $out) = pmdf('sh', 'log', '-fu', 'PMDF_ROOT');
+($rc, $out) = pmdf('sho', 'log', '-fu', 'PMDF_ROOT');   # "sh": SHOW or SHUTDOWN
 is($out, $full, 'abbreviations');
 ($rc, $out) = pmdf('show', 'logical', 'PMDF_G*');
 is($out, qq{\n(LNM\$GROUP)\n\n  "PMDF_GRP" = "/grp/"\n}, 'a pattern lists table by table');

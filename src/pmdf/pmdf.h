@@ -21,5 +21,9 @@ int cmd_test_rewrite(const CLI_CMD *cmd);
 int cmd_test_mapping(const CLI_CMD *cmd);
 int cmd_cnbuild(const CLI_CMD *cmd);
 int cmd_cache(const CLI_CMD *cmd);
+int cmd_startup(const CLI_CMD *cmd);
+int cmd_shutdown(const CLI_CMD *cmd);
+int cmd_restart(const CLI_CMD *cmd);
+int cmd_process(const CLI_CMD *cmd);
 
 #endif

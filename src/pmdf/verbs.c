@@ -120,6 +120,11 @@ static const CLI_QUAL cache_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL shutdown_quals[] = {
+    {"timeout", CLI_VALUE_REQUIRED, 0, "seconds to wait for the component to stop (60)"},
+    {NULL, 0, 0, NULL}
+};
+
 const CLI_VERB pmdf_verbs[] = {
     {"cache", NULL, cache_quals, 0, 0, NULL, "the queue cache (a rebuildable index of the queue)",
      cmd_cache},
@@ -137,7 +142,19 @@ const CLI_VERB pmdf_verbs[] = {
     {"password", NULL, password_quals, 0, 1, "[password]",
      "manage the password database used by SMTP AUTH and the other services",
      cmd_password},
+    {"process", NULL, NULL, 0, 0, NULL,
+     "list the running components: the dispatcher with its server processes (service,"
+     " connections) and the job controller", cmd_process},
+    {"restart", NULL, NULL, 1, 1, "component",
+     "make a component read its configuration again (dispatcher: sockets kept, servers"
+     " renewed), or start it when it is not running", cmd_restart},
     {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
+    {"shutdown", NULL, shutdown_quals, 1, 1, "component",
+     "stop a component (dispatcher, job_controller) and wait until it has gone",
+     cmd_shutdown},
+    {"startup", NULL, NULL, 1, 1, "component",
+     "start a component (dispatcher, job_controller) detached, its log in"
+     " PMDF_LOG:<component>.log", cmd_startup},
     {"test", test_verbs, NULL, 0, 0, NULL, "test the configuration", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
 };

@@ -11,6 +11,7 @@
  *	int daemon_wait_gone(const char *component, long timeout_ms);
  *	int daemon_pidfile(const char *component, int purpose, STR *path, STR *err);
  *	int daemon_logfile(const char *component, int purpose, STR *path, STR *err);
+ *	int daemon_statusfile(const char *component, int purpose, STR *path, STR *err);
  *	void daemon_on_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
  * DESCRIPTION
  *	The dispatcher and the job controller are "components": programs
@@ -21,6 +22,10 @@
  *		PMDF_LOG:<component>.pid	its process id, locked
  *		PMDF_LOG:<component>.log	its standard output and error
  *						when started by daemon_start()
+ *		PMDF_LOG:<component>.status	its state, when it publishes
+ *						one (the dispatcher does, for
+ *						"pmdf process" and "pmdf
+ *						restart"; see dispatcher.c)
  *
  *	daemon_claim() is called by the component itself at start-up: it
  *	creates the PID file (mode 0644), takes an exclusive lock on it
@@ -49,8 +54,8 @@
  *	daemon_wait_gone() waits until no process holds the lock: 0 when it
  *	went, -1 after timeout_ms.
  *
- *	daemon_pidfile() and daemon_logfile() give the files' paths (purpose
- *	LNM_READ or LNM_CREATE, as lnm_file()).
+ *	daemon_pidfile(), daemon_logfile() and daemon_statusfile() give the
+ *	files' paths (purpose LNM_READ or LNM_CREATE, as lnm_file()).
  *
  *	On OpenVMS the same contract maps to a detached process created with
  *	SYS$CREPRC (daemon_start), the PID file opened without sharing
@@ -76,6 +81,7 @@ int     daemon_signal(long pid, int what, STR *err);
 int     daemon_wait_gone(const char *component, long timeout_ms);
 int     daemon_pidfile(const char *component, int purpose, STR *path, STR *err);
 int     daemon_logfile(const char *component, int purpose, STR *path, STR *err);
+int     daemon_statusfile(const char *component, int purpose, STR *path, STR *err);
 void    daemon_on_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 #endif

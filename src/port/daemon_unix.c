@@ -43,6 +43,11 @@ int     daemon_logfile(const char *component, int purpose, STR *path, STR *err)
     return daemon_file(component, "log", purpose, path, err);
 }
 
+int     daemon_statusfile(const char *component, int purpose, STR *path, STR *err)
+{
+    return daemon_file(component, "status", purpose, path, err);
+}
+
 static void daemon_sleep_ms(long ms)
 {
     struct timespec ts;

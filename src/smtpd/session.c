@@ -212,6 +212,8 @@ static void sess_log_conn(SESSION *s, const char *code, const char *info)
 static void sess_close(SESSION *s)
 {
     ev_unwatch(s->sd->ev, s->fd);
+    if (s->sd->on_close)
+	s->sd->on_close(s->sd, s->fd);	/* the dispatcher counts connections */
     close(s->fd);
     s->fd = -1;
     s->sd->sessions--;
@@ -1123,10 +1125,17 @@ static void sess_event(EVLOOP *ev, int fd, int events, void *ctx)
     } else if ((events & EV_READ) && sess_read(s) < 0) {
 	sess_close(s);
 	return;
-    } else if (events & EV_READ)
-	ev_deadline(s->sd->ev, s->fd, s->state == S_DATA || s->state == S_BDAT
-		    ? s->sd->lim.data_timeout_ms : s->sd->lim.command_timeout_ms);
+    } else if ((events & EV_READ) && (s->state == S_DATA || s->state == S_BDAT))
+	ev_deadline(s->sd->ev, s->fd, s->sd->lim.data_timeout_ms);
     sess_process(s);
+    /*
+     * COMMAND_TIMEOUT bounds each command, not each read: the clock
+     * restarts only once no partial command line is left, so a client
+     * sending a byte a second is still cut off.
+     */
+    if ((events & EV_READ) && (s->state == S_CMD || s->state == S_AUTH)
+	&& smtpin_pending(s->in) == 0)
+	ev_deadline(s->sd->ev, s->fd, s->sd->lim.command_timeout_ms);
     sess_after(s);
 }
 
@@ -1173,7 +1182,6 @@ SESSION *session_new(SMTPD *sd, int fd, const char *client_addr, int client_port
     sd->session_list = s;
     sess_switch_internal(s);
     sess_log_conn(s, "O", NULL);
-    ev_deadline(sd->ev, fd, sd->lim.command_timeout_ms);
     if (implicit_tls) {
 	if (sd->tls == NULL || (s->tls = tls_conn_new(sd->tls, fd, &err)) == NULL) {
 	    msg_warn("implicit TLS connection from [%s] without TLS: %s", client_addr,
@@ -1189,6 +1197,8 @@ SESSION *session_new(SMTPD *sd, int fd, const char *client_addr, int client_port
 	sess_flush(s);
 	sess_watch(s);
     }
+    /* After ev_watch: a deadline belongs to a watched descriptor. */
+    ev_deadline(sd->ev, fd, sd->lim.command_timeout_ms);
     str_free(&err);
     return s;
 }

@@ -4,10 +4,14 @@
  * SYNOPSIS
  *	tcp_smtp_server [-port=25,587] [-tls_port=465] [-listen=ADDRESS]
  *		[-channel=tcp_local] [-certificate=SPEC] [-key=SPEC]
+ *	tcp_smtp_server -dispatcher=3 [-channel=tcp_local] ...
  * DESCRIPTION
  *	Accepts SMTP connections and queues the mail they carry (see
- *	session.c for the protocol).  Until the dispatcher hands it
- *	connections, it listens itself: -port lists plain ports (STARTTLS
+ *	session.c for the protocol).  Started by the dispatcher, it gets
+ *	-dispatcher=FD: its connections arrive on that channel (handoff.c),
+ *	it listens on nothing, dates its log lines, and when the dispatcher
+ *	retires it (or goes) it finishes its sessions and exits 0.  Stand
+ *	alone, it listens itself: -port lists plain ports (STARTTLS
  *	offered when the channel has maytlsserver or musttlsserver),
  *	-tls_port ports where TLS starts at once (465), -listen the address
  *	("*", the default, is every IPv4 and IPv6 address).  -channel names
@@ -232,6 +236,7 @@ static void shutdown_server(SMTPD *sd)
     }
     free(sd->listeners);
     session_close_all(sd);
+    handoff_free(sd);
     free(sd->pending);
     free(sd->pending_session);
     ev_free(sd->ev);
@@ -252,6 +257,8 @@ static const CLI_QUAL server_quals[] = {
     {"channel", CLI_VALUE_REQUIRED, 0, "source channel of the listener (tcp_local)"},
     {"certificate", CLI_VALUE_REQUIRED, 0, "certificate chain (PMDF_TABLE:server_pub.pem)"},
     {"key", CLI_VALUE_REQUIRED, 0, "private key (PMDF_TABLE:server_priv.pem)"},
+    {"dispatcher", CLI_VALUE_REQUIRED, 0,
+     "take connections from the dispatcher on this descriptor (set by the dispatcher)"},
     {NULL, 0, 0, NULL}
 };
 
@@ -270,6 +277,8 @@ static int server_main(const CLI_CMD *cmd)
     int     n;
 
     memset(&sd, 0, sizeof(sd));
+    if (cli_value(cmd, "dispatcher") != NULL)
+	msg_timestamps(1);		/* its standard error is a log file */
     sd.channel = cli_value(cmd, "channel") ? cli_value(cmd, "channel") : "tcp_local";
     if (lnm_init(&err) < 0 || config_load(&sd.cfg, 0, &err) < 0)
 	msg_fatal("%s", STR_C(err));
@@ -293,7 +302,14 @@ static int server_main(const CLI_CMD *cmd)
     if ((sd.ev = ev_create(&err)) == NULL)
 	msg_fatal("%s", STR_C(err));
     n = listen_ports(&sd, cmd, "port", 0) + listen_ports(&sd, cmd, "tls_port", 1);
-    if (n == 0)
+    if (cli_value(cmd, "dispatcher") != NULL) {
+	long    chan;
+
+	if (cfg_parse_int(cli_value(cmd, "dispatcher"), 0, 65535, &chan, &err) < 0)
+	    msg_fatal("-dispatcher: %s", STR_C(err));
+	if (handoff_start(&sd, (int) chan, &err) < 0)
+	    msg_fatal("%s", STR_C(err));
+    } else if (n == 0)
 	msg_fatal("nothing to listen on: give -port=N and/or -tls_port=N");
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -306,6 +322,9 @@ static int server_main(const CLI_CMD *cmd)
 	if (ev_run_once(sd.ev, 1000) < 0 && errno != EINTR)
 	    msg_fatal("event loop: %s", strerror(errno));
 	group_commit(&sd);
+	handoff_after_turn(&sd);
+	if (handoff_finished(&sd))
+	    break;
     }
     group_commit(&sd);
     msg_info("stopping: %ld messages queued, %ld sessions open", sd.accepted, sd.sessions);

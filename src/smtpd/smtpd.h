@@ -5,8 +5,11 @@
  *	One process serves many sessions from one event loop (evloop.h).
  *	smtpd.c owns the process: configuration, listeners, the loop and the
  *	group commit of queued messages; session.c owns one client
- *	connection's protocol.  Data moves one way: socket -> session ->
- *	queue; a session never calls back into the listener.
+ *	connection's protocol; handoff.c takes connections from the
+ *	dispatcher instead of a listening socket (-dispatcher=FD).  Data
+ *	moves one way: socket -> session -> queue; a session never calls
+ *	back into the listener (on_close only tells the hand-off code that
+ *	a connection has ended, so the dispatcher can count).
  */
 #ifndef PMDF_SMTPD_H
 #define PMDF_SMTPD_H
@@ -38,7 +41,9 @@ typedef struct SMTPD_LIMITS {
     long    data_timeout_ms;		/* DATA_TIMEOUT (seconds) */
 } SMTPD_LIMITS;
 
-typedef struct SMTPD {
+typedef struct SMTPD SMTPD;
+
+struct SMTPD {
     CONFIG  cfg;
     REWRITER *rw;
     DICT   *passdb;			/* NULL when there is none */
@@ -60,7 +65,10 @@ typedef struct SMTPD {
     QMSG_W **pending;
     SESSION **pending_session;
     size_t  npending, cap_pending;
-} SMTPD;
+    /* Connections from the dispatcher (handoff.c), or NULL. */
+    struct HANDOFF *handoff;
+    void    (*on_close) (SMTPD *sd, int fd);	/* a session's socket is closing */
+};
 
 SESSION *session_new(SMTPD *sd, int fd, const char *client_addr, int client_port,
 		     int implicit_tls);
@@ -68,5 +76,10 @@ void session_committed(SESSION *s, int ok, const char *why);
 void session_commit_add(SMTPD *sd, SESSION *s, QMSG_W *w);
 void session_close_all(SMTPD *sd);
 void session_cache_rec(const SESSION *s, const QMSG_W *w, QCACHE_REC *r);
+
+int handoff_start(SMTPD *sd, int chan, STR *err);
+void handoff_after_turn(SMTPD *sd);
+int handoff_finished(const SMTPD *sd);
+void handoff_free(SMTPD *sd);
 
 #endif

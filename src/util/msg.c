@@ -5,10 +5,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <time.h>
 #include "msg.h"
 
 static const char *progname = "pmdf";
 static int error_count;
+static int timestamps;
+
+void msg_timestamps(int on)
+{
+    timestamps = on;
+}
+
+/* "24-Nov-2026 22:10:05.23 ", as the mail log writes dates. */
+static void msg_stamp(void)
+{
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+	"Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct timespec ts;
+    struct tm tm;
+    time_t  t;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) < 0) {
+	ts.tv_sec = time(NULL);
+	ts.tv_nsec = 0;
+    }
+    t = ts.tv_sec;
+    if (localtime_r(&t, &tm) == NULL)
+	return;
+    fprintf(stderr, "%02d-%s-%04d %02d:%02d:%02d.%02ld ", tm.tm_mday, months[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, (long) ts.tv_nsec / 10000000L);
+}
 
 void msg_progname(const char *name)
 {
@@ -23,6 +50,8 @@ const char *msg_get_progname(void)
 static void msg_vprint(const char *severity, const char *fmt, va_list ap)
 {
     fflush(stdout);
+    if (timestamps)
+	msg_stamp();
     if (severity != NULL)
 	fprintf(stderr, "%s: %s: ", progname, severity);
     else

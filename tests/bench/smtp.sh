@@ -8,6 +8,8 @@
 #     into its durable queue; afterwards the files under queue/l/ are counted
 #     and must be exactly the number sent, each whole (trailer, crc32) with
 #     the envelope sent;
+#   - the same behind the dispatcher (its own instance; one server process
+#     per CPU), the mail system as "make run" runs it; queue counted too;
 #   - a private Postfix instance (its own config, queue and data directories
 #     under the temporary directory, smtpd on 127.0.0.1 only, queue fsync
 #     left on as always, mail delivered to discard:), timed at the SMTP side:
@@ -222,6 +224,49 @@ else
          "each with a good checksum and the envelope sent"
 fi
 
+# --- 2b. our server behind the dispatcher ---------------------------------------------------
+# The same load through the dispatcher (PORT_ACCESS checked, descriptor
+# passed to a server process) in its own instance: as many servers as CPUs,
+# each taking any number of connections, client limits off (one load tool
+# is one client address).
+dispatcher=$build/bin/dispatcher
+disp_rc=skip
+disp_secs=0
+if [ -x "$dispatcher" ]; then
+    PMDF_INSTANCE_HOST=bench.example sh "$src/tests/lib/mkinstance.sh" "$dir/drun" "$build/bin" \
+        "$src/table" >/dev/null || { echo "smtp.sh: mkinstance failed" >&2; exit 1; }
+    disp_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
+    procs=$(nproc 2>/dev/null || echo 2)
+    printf '%s\n' "INTERFACE_ADDRESS=127.0.0.1" "MIN_PROCS=$procs" "MAX_PROCS=$procs" \
+        "MIN_CONNS=100000" "MAX_CONNS=100000" "MAX_LIFE_CONNS=1000000000" "MAX_CLIENT_CONNS=0" \
+        "MAX_CLIENT_RATE=0" "[SERVICE=SMTP]" "PORT=$disp_port" "IMAGE=PMDF_EXE:tcp_smtp_server" \
+        "LOGFILE=PMDF_LOG:tcp_smtp_server.log" > "$dir/drun/table/dispatcher.cnf"
+    PMDF_TAILOR="$dir/drun/pmdf_tailor" "$dispatcher" >"$dir/dispatcher.log" 2>&1 &
+    srv_pid=$!
+    if wait_port "$disp_port"; then
+        load dispatcher "$disp_port"
+        disp_secs=$load_secs; disp_rc=$load_rc
+    else
+        echo "smtp.sh: !!! the dispatcher did not start:"; sed 's/^/    /' "$dir/dispatcher.log"
+        disp_rc=1
+    fi
+    kill -TERM "$srv_pid" 2>/dev/null
+    wait "$srv_pid" 2>/dev/null
+    srv_pid=""
+    dqueued=$(find "$dir/drun/queue/l" -type f -name 'ZZ*.00' 2>/dev/null | wc -l)
+    if [ "$disp_rc" != 0 ] || [ "$dqueued" != "$n" ]; then
+        failed=1
+        echo "smtp.sh: !!! dispatcher: sent $n, smtp-source exit $disp_rc, queue/l/ holds" \
+             "$dqueued message files !!!"
+        tail -20 "$dir/dispatcher.log" | sed 's/^/    /'
+    else
+        echo "dispatcher + $procs tcp_smtp_server processes: queue/l/ holds exactly $dqueued" \
+             "message files (sent $n)"
+    fi
+else
+    echo "smtp.sh: SKIP the dispatcher: $dispatcher is not built"
+fi
+
 # --- 3. Postfix --------------------------------------------------------------------------
 pf=$dir/postfix
 pf_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
@@ -367,11 +412,16 @@ show() {  # name secs rc
 }
 echo "results ($n x $size bytes, $sessions sessions, smtp-source, loopback):"
 show "tcp_smtp_server (durable queue, group commit)" "$our_secs" "$our_rc"
+show "tcp_smtp_server behind the dispatcher" "$disp_secs" "$disp_rc"
 show "Postfix $pfversion (fsync on, discard:)" "$pf_secs" "$pf_rc"
 show "smtp-sink (ceiling of the load tool)" "$sink_secs" "$sink_rc"
 if [ "$our_rc" = 0 ] && [ "$pf_rc" = 0 ]; then
     awk -v o="$our_secs" -v p="$pf_secs" 'BEGIN {
         r = p / o; printf "  ratio tcp_smtp_server/Postfix: %.2f (target >= 2: %s)\n", r, (r >= 2) ? "met" : "NOT met" }'
+fi
+if [ "$disp_rc" = 0 ] && [ "$pf_rc" = 0 ]; then
+    awk -v o="$disp_secs" -v p="$pf_secs" 'BEGIN {
+        printf "  ratio dispatcher+tcp_smtp_server/Postfix: %.2f\n", p / o }'
 fi
 if [ "$our_rc" = 0 ] && [ "$sink_rc" = 0 ]; then
     awk -v o="$our_secs" -v s="$sink_secs" 'BEGIN {

@@ -54,7 +54,8 @@ LIB_SRCS="src/util/mem.c src/util/msg.c src/util/str.c src/util/strlist.c
 	  src/global/addr.c src/global/rewrite.c src/global/config.c
 	  src/global/queue.c src/global/qcache.c src/port/fsync.c
 	  src/pmdf/verbs.c src/pmdf/cmd_show.c src/pmdf/cmd_fspec.c src/pmdf/cmd_passwd.c
-	  src/pmdf/cmd_crdb.c src/pmdf/cmd_test.c src/pmdf/cmd_cache.c
+	  src/pmdf/cmd_crdb.c src/pmdf/cmd_test.c src/pmdf/cmd_cache.c src/pmdf/cmd_startup.c
+	  src/port/daemon_unix.c src/util/optfile.c
 	  tests/fuzz/fz_util.c"
 
 # max_len per target: long enough for every limit the parser enforces.

@@ -12,7 +12,8 @@ use POSIX ();
 use FindBin;
 
 our @EXPORT_OK = qw(instance make_pki free_port start_server stop_server run sq
-                    read_queue queue_files wait_port);
+                    read_queue queue_files wait_port write_file start_dispatcher
+                    stop_dispatcher pmdf_process wait_for);
 
 sub sq { my $s = shift; $s =~ s/'/'\\''/g; return "'$s'" }
 
@@ -98,6 +99,68 @@ sub stop_server {
     kill 'TERM', $pid;
     waitpid($pid, 0);
     return $? >> 8;
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open(my $f, '>', $path) or die "$path: $!";
+    print $f $text;
+    close $f;
+}
+
+# Polls a condition (a code ref) every 50 ms for up to $secs; true when it held.
+sub wait_for {
+    my ($secs, $cond) = @_;
+    my $end = time + $secs;
+    while (1) {
+        return 1 if $cond->();
+        return 0 if time > $end;
+        select(undef, undef, undef, 0.05);
+    }
+}
+
+# Starts the dispatcher in the foreground of a child (its log in
+# $dir/dispatcher.log); returns its pid.
+sub start_dispatcher {
+    my ($dir, $build, @args) = @_;
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        open(STDOUT, '>>', "$dir/dispatcher.log");
+        open(STDERR, '>>', "$dir/dispatcher.log");
+        exec("$build/bin/dispatcher", @args) or die "exec: $!";
+    }
+    return $pid;
+}
+
+# SIGTERM, then waits; returns the exit status.
+sub stop_dispatcher {
+    my ($pid) = @_;
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    return $? >> 8;
+}
+
+# "pmdf process" parsed: a list of { program, pid, service, state, conns, total },
+# and the "listening:" lines.
+sub pmdf_process {
+    my ($dir, $build) = @_;
+    my ($rc, $out, $err) = run($dir, "'$build/bin/pmdf' process");
+    my (@procs, @listen);
+    for (split /\n/, $out) {
+        if (/^  listening: (.*)/) { push @listen, $1; next }
+        next if /^PROCESS / || /^  /;
+        my @f = split ' ';
+        next unless @f >= 3;
+        my %p = (program => $f[0], pid => $f[1]);
+        if ($f[0] eq 'dispatcher' || $f[0] eq 'job_controller') {
+            $p{state} = $f[2] eq 'not' ? 'not running' : $f[2];
+        } else {
+            @p{qw(service state conns total)} = @f[2 .. 5];
+        }
+        push @procs, \%p;
+    }
+    return { rc => $rc, out => $out, err => $err, procs => \@procs, listen => \@listen,
+             servers => [grep { $_->{service} } @procs] };
 }
 
 sub queue_files {

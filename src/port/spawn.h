@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	spawn - server processes started by the dispatcher
+ * SYNOPSIS
+ *	#include "spawn.h"
+ *
+ *	long spawn_server(char *const argv[], int chan, const char *log_path,
+ *			  STR *err);
+ *	int spawn_reap(long *pid, int *started_ok, STR *how);
+ *	int spawn_stop(long pid, int hard);
+ *	int spawn_become_user(const char *user, STR *err);
+ * DESCRIPTION
+ *	spawn_server() starts argv (argv[0] a path) as a child process of
+ *	the caller: the channel endpoint chan becomes the child's
+ *	descriptor SPAWN_CHAN_FD (the caller passes that number in argv,
+ *	e.g. "-dispatcher=3"), standard input is /dev/null, standard output
+ *	and error are appended to log_path (or inherited when it is NULL),
+ *	every other descriptor of the caller is closed (they are all
+ *	close-on-exec), and the signal mask and dispositions are reset.
+ *	The child dies with its parent: on Linux it asks the kernel for
+ *	SIGTERM when the dispatcher goes (prctl PR_SET_PDEATHSIG); on every
+ *	system it also sees end-of-file on its channel.  The caller closes
+ *	its copy of chan's other end as it likes.  Returns the process id.
+ *
+ *	spawn_reap() collects one child that has ended, without waiting:
+ *	1 with *pid and how ("exit status 1", "signal 9 (Killed)"), and
+ *	*started_ok 1 when it exited with status 0 or was stopped by
+ *	SIGTERM; 0 when no child has ended.
+ *
+ *	spawn_stop() asks a child to stop at once (SIGTERM; the server then
+ *	closes its sessions) or, with hard set, kills it (SIGKILL).
+ *
+ *	spawn_become_user() gives up the superuser's privileges for good:
+ *	the user's groups, group and user ids (setgroups/initgroups, setgid,
+ *	setuid), checked afterwards; the dispatcher calls it after binding
+ *	its ports.
+ *
+ *	On OpenVMS the same contract maps to SYS$CREPRC of a detached
+ *	process with a mailbox as its channel (see fdpass.h), a termination
+ *	mailbox in place of spawn_reap(), SYS$DELPRC / SYS$FORCEX for
+ *	spawn_stop(), and the process's UIC instead of spawn_become_user();
+ *	that back-end (spawn_vms.c) is not written: spawn_unix.c is listed in
+ *	Makefile.unix's PORT_UNIX_SRCS.
+ * DIAGNOSTICS
+ *	spawn_server() and spawn_become_user() return -1 with err naming
+ *	the program or user and the system error.  A child that cannot run
+ *	its program writes why to its log and exits with status 127.
+ */
+#ifndef PMDF_SPAWN_H
+#define PMDF_SPAWN_H
+#include "str.h"
+
+#define SPAWN_CHAN_FD 3
+
+long spawn_server(char *const argv[], int chan, const char *log_path, STR *err);
+int spawn_reap(long *pid, int *started_ok, STR *how);
+int spawn_stop(long pid, int hard);
+int spawn_become_user(const char *user, STR *err);
+
+#endif
