@@ -450,7 +450,7 @@ static void dispatcher_stop(DISPATCHER *d)
 		if (!s->exited) {
 		    msg_info("stopping server process %ld of %s (%ld connection%s open)",
 			     s->pid, s->service, s->conns, s->conns == 1 ? "" : "s");
-		    spawn_stop(s->pid, 0);
+		    spawn_signal(s->pid, 0);
 		}
 	    termed = 1;
 	    deadline = now + DISP_KILL_MS;
@@ -458,7 +458,7 @@ static void dispatcher_stop(DISPATCHER *d)
 	    for (s = d->servers; s; s = s->next)
 		if (!s->exited && !s->term_sent) {
 		    msg_warn("killing server process %ld of %s", s->pid, s->service);
-		    spawn_stop(s->pid, 1);
+		    spawn_signal(s->pid, 1);
 		    s->term_sent = 1;
 		}
 	    deadline = now + DISP_KILL_MS;

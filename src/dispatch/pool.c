@@ -327,8 +327,12 @@ void    pool_reap(DISPATCHER *d)
     SERVER *s;
     long    pid;
     int     ok;
+    SPAWN_STATUS st;
 
-    while (spawn_reap(&pid, &ok, &how) > 0) {
+    while (spawn_reap(&pid, &st) > 0) {
+	str_reset(&how);
+	spawn_describe(&st, &how);
+	ok = spawn_ended_well(&st);
 	for (s = d->servers; s && s->pid != pid; s = s->next)
 	     /* void */ ;
 	if (s == NULL)

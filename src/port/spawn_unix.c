@@ -1,11 +1,11 @@
 /*
  * NAME
- *	spawn - server processes started by the dispatcher (see spawn.h), the
- *	Unix back-end: fork, dup2, exec, waitpid, kill, setuid.
+ *	spawn - child processes (see spawn.h), the Unix back-end: fork, dup2,
+ *	exec, waitpid, kill, setuid, and a self-pipe for SIGCHLD.
  * SYNOPSIS
  *	#include "spawn.h"
  * DESCRIPTION
- *	The child closes every descriptor above SPAWN_CHAN_FD before exec, so
+ *	A server child closes every descriptor above SPAWN_CHAN_FD before exec, so
  *	a server never holds a listening socket, another server's channel or
  *	a client connection it was not handed, even one opened by a library
  *	without close-on-exec.  On Linux, PR_SET_PDEATHSIG makes the kernel
@@ -32,18 +32,72 @@
 
 #define SPAWN_MAX_CLOSE 65536
 
-static void spawn_child(char *const argv[], int chan, const char *log_path, pid_t parent)
+/* The write end of the self-pipe: the signal handler's only state. */
+static volatile sig_atomic_t spawn_pipe_w = -1;
+
+static void spawn_on_chld(int sig)
+{
+    int     saved = errno;
+    char    c = 0;
+
+    (void) sig;
+    if (spawn_pipe_w >= 0)
+	(void) write((int) spawn_pipe_w, &c, 1);	/* full pipe: already signalled */
+    errno = saved;
+}
+
+int     spawn_init(STR *err)
+{
+    struct sigaction sa;
+    int     p[2], i;
+
+    if (pipe(p) < 0) {
+	str_printf(err, "cannot create the child-exit pipe: %s", strerror(errno));
+	return -1;
+    }
+    for (i = 0; i < 2; i++) {
+	(void) fcntl(p[i], F_SETFD, FD_CLOEXEC);
+	(void) fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+    }
+    spawn_pipe_w = p[1];
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = spawn_on_chld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    if (sigaction(SIGCHLD, &sa, NULL) < 0) {
+	str_printf(err, "cannot catch SIGCHLD: %s", strerror(errno));
+	close(p[0]);
+	close(p[1]);
+	spawn_pipe_w = -1;
+	return -1;
+    }
+    return p[0];
+}
+
+void    spawn_ack(int fd)
+{
+    char    buf[256];
+
+    while (read(fd, buf, sizeof(buf)) > 0)
+	 /* void */ ;
+}
+
+/* spawn_exec - in the child: reset signals, set up descriptors, exec */
+
+static void spawn_exec(char *const argv[], int chan, const char *log_path, pid_t parent)
 {
     struct sigaction sa;
     sigset_t none;
     long    max, fd;
     int     nfd;
 
+    if (chan >= 0) {
 #ifdef __linux__
-    (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+	(void) prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
-    if (getppid() != parent)
-	_exit(0);			/* the dispatcher is already gone */
+	if (getppid() != parent)
+	    _exit(0);			/* the dispatcher is already gone */
+    }
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = SIG_DFL;
@@ -55,10 +109,10 @@ static void spawn_child(char *const argv[], int chan, const char *log_path, pid_
     (void) sigaction(SIGPIPE, &sa, NULL);
     sigemptyset(&none);
     (void) sigprocmask(SIG_SETMASK, &none, NULL);
-    if (chan != SPAWN_CHAN_FD) {
+    if (chan >= 0 && chan != SPAWN_CHAN_FD) {
 	if (dup2(chan, SPAWN_CHAN_FD) < 0)
 	    _exit(127);
-    } else
+    } else if (chan >= 0)
 	(void) fcntl(chan, F_SETFD, 0);
     if ((nfd = open("/dev/null", O_RDONLY)) >= 0 && nfd != 0) {
 	(void) dup2(nfd, 0);
@@ -71,13 +125,15 @@ static void spawn_child(char *const argv[], int chan, const char *log_path, pid_
 	if (nfd > 2 && nfd != SPAWN_CHAN_FD)
 	    close(nfd);
     }
-    max = sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > SPAWN_MAX_CLOSE)
-	max = SPAWN_MAX_CLOSE;
-    for (fd = SPAWN_CHAN_FD + 1; fd < max; fd++)
-	(void) close((int) fd);
+    if (chan >= 0) {
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > SPAWN_MAX_CLOSE)
+	    max = SPAWN_MAX_CLOSE;
+	for (fd = SPAWN_CHAN_FD + 1; fd < max; fd++)
+	    (void) close((int) fd);
+    }
     execv(argv[0], argv);
-    fprintf(stderr, "dispatcher: cannot run %s: %s\n", argv[0], strerror(errno));
+    fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
 }
 
@@ -90,14 +146,29 @@ long    spawn_server(char *const argv[], int chan, const char *log_path, STR *er
 	return -1;
     }
     if (pid == 0)
-	spawn_child(argv, chan, log_path, parent);
+	spawn_exec(argv, chan, log_path, parent);
     return (long) pid;
 }
 
-int     spawn_reap(long *pid, int *started_ok, STR *how)
+long    spawn_child(char *const argv[], STR *err)
 {
-    int     status;
+    pid_t   pid;
+
+    fflush(stdout);
+    fflush(stderr);
+    if ((pid = fork()) < 0) {
+	str_printf(err, "cannot start %s: fork: %s", argv[0], strerror(errno));
+	return -1;
+    }
+    if (pid == 0)
+	spawn_exec(argv, -1, NULL, 0);
+    return (long) pid;
+}
+
+int     spawn_reap(long *pid, SPAWN_STATUS *st)
+{
     pid_t   p;
+    int     status;
 
     do
 	p = waitpid(-1, &status, WNOHANG);
@@ -105,20 +176,30 @@ int     spawn_reap(long *pid, int *started_ok, STR *how)
     if (p <= 0)
 	return 0;
     *pid = (long) p;
-    if (WIFEXITED(status)) {
-	str_printf(how, "exit status %d", WEXITSTATUS(status));
-	*started_ok = WEXITSTATUS(status) == 0;
-    } else if (WIFSIGNALED(status)) {
-	str_printf(how, "signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	*started_ok = WTERMSIG(status) == SIGTERM;
+    if (WIFSIGNALED(status)) {
+	st->how = SPAWN_SIGNALED;
+	st->code = WTERMSIG(status);
     } else {
-	str_cpy(how, "unknown status");
-	*started_ok = 0;
+	st->how = SPAWN_EXITED;
+	st->code = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
     }
     return 1;
 }
 
-int     spawn_stop(long pid, int hard)
+int     spawn_ended_well(const SPAWN_STATUS *st)
+{
+    return st->how == SPAWN_EXITED ? st->code == 0 : st->code == SIGTERM;
+}
+
+void    spawn_describe(const SPAWN_STATUS *st, STR *out)
+{
+    if (st->how == SPAWN_SIGNALED)
+	str_printf(out, "signal %d (%s)", st->code, strsignal(st->code));
+    else
+	str_printf(out, "exit status %d", st->code);
+}
+
+int     spawn_signal(long pid, int hard)
 {
     if (pid <= 0)
 	return -1;
