@@ -8,6 +8,7 @@
  */
 #ifndef PMDF_PMDF_H
 #define PMDF_PMDF_H
+#include <stdio.h>
 #include "cli.h"
 
 extern const CLI_VERB pmdf_verbs[];
@@ -21,5 +22,8 @@ int cmd_test_rewrite(const CLI_CMD *cmd);
 int cmd_test_mapping(const CLI_CMD *cmd);
 int cmd_cnbuild(const CLI_CMD *cmd);
 int cmd_cache(const CLI_CMD *cmd);
+int cmd_qm(const CLI_CMD *cmd);
+int cmd_counters(const CLI_CMD *cmd);
+int cmd_counters_show(const char *channel, FILE *fp);
 
 #endif

@@ -120,12 +120,29 @@ static const CLI_QUAL cache_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL qm_quals[] = {
+    {"command", CLI_VALUE_REQUIRED | CLI_LIST, 0,
+     "run these commands and exit (a list; \";\" also separates commands)"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_QUAL counters_quals[] = {
+    {"show", CLI_VALUE_NONE | CLI_DEFAULT, 1, "print the counters (the default)"},
+    {"clear", CLI_VALUE_NONE, 1,
+     "zero the counters; the queued figures are taken from the queue cache"},
+    {"channel", CLI_VALUE_REQUIRED, 0, "only this channel (* and % match)"},
+    {NULL, 0, 0, NULL}
+};
+
 const CLI_VERB pmdf_verbs[] = {
     {"cache", NULL, cache_quals, 0, 0, NULL, "the queue cache (a rebuildable index of the queue)",
      cmd_cache},
     {"cnbuild", NULL, cnbuild_quals, 0, 0, NULL,
      "compile the configuration (PMDF.CNF, options, mappings, aliases) into the image"
      " PMDF_CONFIG_DATA", cmd_cnbuild},
+    {"counters", NULL, counters_quals, 0, 0, NULL,
+     "per-channel message and recipient counters: enqueued, delivered, returned, deferred,"
+     " queued", cmd_counters},
     {"crdb", NULL, crdb_quals, 1, 2, "input-file output-database",
      "build, update or dump a database (alias, general, ...) from \"key value\" text lines",
      cmd_crdb},
@@ -137,6 +154,9 @@ const CLI_VERB pmdf_verbs[] = {
     {"password", NULL, password_quals, 0, 1, "[password]",
      "manage the password database used by SMTP AUTH and the other services",
      cmd_password},
+    {"qm", NULL, qm_quals, 0, 0, NULL,
+     "the queue manager: directory, read, hold, release, delete, return, summarize,"
+     " counters (prompts \"qm.maint>\" on a terminal)", cmd_qm},
     {"show", show_verbs, NULL, 0, 0, NULL, "show information", NULL},
     {"test", test_verbs, NULL, 0, 0, NULL, "test the configuration", NULL},
     {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
