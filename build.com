@@ -183,7 +183,15 @@ $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QUEUE.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QCACHE.C"
 $ lib_srcs = lib_srcs + ",[.SRC.PORT]EVLOOP.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]TLSIO.C"
+$ lib_srcs = lib_srcs + ",[.SRC.PORT]FLOCK.C"	! queue file locks: unshared open
+$ lib_srcs = lib_srcs + ",[.SRC.PORT]NETCLI.C"	! resolver, outgoing TCP
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]RETRY.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]SMTPCLI.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]DSN.C"
 $ lib_srcs = lib_srcs + ",[.SRC.UTIL]OPTFILE.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]COUNTERS.C"
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QNOTIFY.C"
+$ lib_srcs = lib_srcs + ",[.SRC.PORT]JOBWAKE_VMS.C"	! wake-ups: a no-op until the mailbox back-end
 $ pmdf_srcs = ""
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]PMDF.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_SHOW.C"
@@ -192,6 +200,8 @@ $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_PASSWD.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CRDB.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_TEST.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_CACHE.C"
+$ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_QM.C"
+$ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_COUNTERS.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]VERBS.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_STARTUP.C"
 $ smtpd_srcs = ""
@@ -205,6 +215,11 @@ $ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]DISPATCHER.C"
 $ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]DISPCNF.C"
 $ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]POOL.C"
 $ disp_srcs = disp_srcs + ",[.SRC.DISPATCH]POLICY.C"
+$ deliver_srcs = ""
+$ deliver_srcs = deliver_srcs + ",[.SRC.DELIVER]DELIVER.C"
+$ deliver_srcs = deliver_srcs + ",[.SRC.DELIVER]D_LOCAL.C"
+$ deliver_srcs = deliver_srcs + ",[.SRC.DELIVER]D_SMTP.C"
+$ deliver_srcs = deliver_srcs + ",[.SRC.DELIVER]D_SETTLE.C"
 $ tap_srcs = ""
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TAP.C"
 $ tap_srcs = tap_srcs + ",[.TESTS.UNIT]TENV.C"
@@ -221,6 +236,7 @@ $ test_srcs = test_srcs + ",[.TESTS.UNIT]T_SASL.C"
 $ test_srcs = test_srcs + ",[.TESTS.UNIT]T_REWRITE.C"
 $ test_srcs = test_srcs + ",[.TESTS.UNIT]T_SMTPIN.C"
 $ test_srcs = test_srcs + ",[.TESTS.UNIT]T_ESMTP.C"
+$ test_srcs = test_srcs + ",[.TESTS.UNIT]T_DSN.C"
 $ testprog_srcs = ""
 $ testprog_srcs = testprog_srcs + ",[.TESTS.UNIT]SASL_DRIVE.C"
 $ bench_srcs = ""
@@ -516,7 +532,7 @@ $ oi = oi + 1
 $ if o .nes. "" then library/replace/object 'olb' 'o'
 $ goto dcl_library_next
 $dcl_programs:
-$ list = pmdf_srcs + smtpd_srcs + disp_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
+$ list = pmdf_srcs + smtpd_srcs + disp_srcs + deliver_srcs + tap_srcs + test_srcs + testprog_srcs + bench_srcs
 $ gosub compile_list
 $ list = pmdf_srcs
 $ gosub objects_of
@@ -531,6 +547,11 @@ $ gosub link_image
 $ list = disp_srcs
 $ gosub objects_of
 $ exe = exedir + "DISPATCHER.EXE"
+$ link_qual = link_prog
+$ gosub link_image
+$ list = deliver_srcs
+$ gosub objects_of
+$ exe = exedir + "PMDF_DELIVER.EXE"
 $ link_qual = link_prog
 $ gosub link_image
 $ link_qual = link_test

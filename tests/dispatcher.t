@@ -328,10 +328,14 @@ PY
     ok(!grep({ kill 0, $_ } @pids), 'its servers are gone too');
     ($rc, $out) = run($dir, "$pmdf shutdown dispatcher");
     like($out, qr/dispatcher is not running/, 'shutdown when stopped: said, not an error');
-    ($rc, $out, $err) = run($dir, "$pmdf STARTUP JOB_CONTROLLER");
+    ($rc, $out, $err) = run($dir, "env PMDF_EXE=$dir/noexe/ $pmdf STARTUP JOB_CONTROLLER");
     is($rc, 1, 'pmdf startup job_controller without its program');
     like($err, qr/cannot start job_controller: its program PMDF_EXE:job_controller \(.*\) does not exist/,
          'a clear error naming PMDF_EXE:job_controller');
+    ($rc, $out, $err) = run($dir, "$pmdf STARTUP JOB_CONTROLLER");
+    is($rc, 0, 'PMDF STARTUP JOB_CONTROLLER through the same table') or diag "$out$err";
+    ($rc, $out, $err) = run($dir, "$pmdf shutdown job_controller");
+    is($rc, 0, 'pmdf shutdown job_controller') or diag "$out$err";
     ($rc, $out, $err) = run($dir, "$pmdf startup frobnicator");
     like($err, qr/unknown component "frobnicator": one of dispatcher, job_controller/, 'an unknown component');
 }

@@ -129,7 +129,7 @@ static int qcache_check_rec(const QCACHE_REC *r, STR *err)
 {
     if (queue_valid_channel(r->channel, err) < 0)
 	return -1;
-    if (!queue_valid_name(r->name)) {
+    if (queue_name_attempt(r->name) < 0) {
 	str_printf(err, "\"%.40s\" is not a queue file name", r->name);
 	return -1;
     }
@@ -159,7 +159,7 @@ static int qcache_decode(const void *k, size_t kl, const void *v, size_t vl, QCA
 	return -1;
     str_cpyn(&d->channel, k, (size_t) (slash - (const char *) k));
     str_cpyn(&d->name, slash + 1, kl - d->channel.len - 1);
-    ok = queue_valid_channel(STR_C(d->channel), &ignore) == 0 && queue_valid_name(STR_C(d->name));
+    ok = queue_valid_channel(STR_C(d->channel), &ignore) == 0 && queue_name_attempt(STR_C(d->name)) >= 0;
     str_free(&ignore);
     if (!ok)
 	return -1;
@@ -416,7 +416,7 @@ int     qcache_synchronize(QCACHE *c, QCACHE_SYNC *counts, STR *report, STR *err
     memset(&s, 0, sizeof(s));
     s.counts = &local;
     s.files = htab_create(1024);
-    rc = queue_scan(NULL, sync_file, &s, err);
+    rc = queue_scan_which(NULL, QUEUE_SCAN_ALL, sync_file, &s, err);
     if (rc == 0)
 	rc = dict_walk(c->db, "", 0, sync_entry, &s, err);
     if (rc == 0)

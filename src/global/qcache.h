@@ -26,7 +26,9 @@
  *	cache is an index that qcache_synchronize() ("pmdf cache
  *	-synchronize") can always rebuild from them.
  *
- *	Key: "<channel>/<file name>", e.g. "tcp_local/ZZ0123...ef.00".
+ *	Key: "<channel>/<file name>", e.g. "tcp_local/ZZ0123...ef.00"; held
+ *	files (ZZ...ef.HELD) have entries too, and qcache_synchronize() lists
+ *	active and held files alike (queue_scan_which, QUEUE_SCAN_ALL).
  *	Value, pack.h words (32-bit big-endian; u64 is two words, high first;
  *	B is a length and bytes):
  *

@@ -10,6 +10,7 @@
  *	joins them with crc32_combine().  When the message outgrew the buffer
  *	the length field is patched in place before the sync.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <openssl/rand.h>
 #include "queue.h"
 #include "fsync.h"
+#include "flock.h"
 #include "lnm.h"
 #include "pack.h"
 #include "strlist.h"
@@ -169,18 +171,49 @@ int     queue_valid_channel(const char *channel, STR *err)
     return 0;
 }
 
-int     queue_valid_name(const char *name)
+/* "ZZ" and 24 hex digits. */
+static int valid_stem(const char *name)
 {
     size_t  i;
 
-    if (strlen(name) != QUEUE_NAME_LEN)
-	return 0;
     if ((name[0] != 'Z' && name[0] != 'z') || (name[1] != 'Z' && name[1] != 'z'))
 	return 0;
-    for (i = 2; i < 26; i++)
+    for (i = 2; i < QUEUE_STEM_LEN; i++)
 	if (!is_hex((unsigned char) name[i]))
 	    return 0;
-    return strcmp(name + 26, ".00") == 0;
+    return 1;
+}
+
+int     queue_name_attempt(const char *name)
+{
+    size_t  n = strlen(name);
+    const char *x = name + QUEUE_STEM_LEN;
+
+    if (n == QUEUE_NAME_LEN && valid_stem(name) && x[0] == '.'
+	&& x[1] >= '0' && x[1] <= '9' && x[2] >= '0' && x[2] <= '9')
+	return (x[1] - '0') * 10 + (x[2] - '0');
+    if (n == QUEUE_HELD_NAME_LEN && valid_stem(name) && x[0] == '.'
+	&& (x[1] == 'H' || x[1] == 'h') && (x[2] == 'E' || x[2] == 'e')
+	&& (x[3] == 'L' || x[3] == 'l') && (x[4] == 'D' || x[4] == 'd'))
+	return QUEUE_ATTEMPT_HELD;
+    return -1;
+}
+
+int     queue_valid_name(const char *name)
+{
+    int     a = queue_name_attempt(name);
+
+    return a >= 0 && a <= QUEUE_MAX_ATTEMPT;
+}
+
+int     queue_valid_held_name(const char *name)
+{
+    return queue_name_attempt(name) == QUEUE_ATTEMPT_HELD;
+}
+
+static int valid_any_name(const char *name)
+{
+    return queue_name_attempt(name) >= 0;
 }
 
 /* ZZ + 13 hex of microseconds, 6 of pid, 2 of counter, 3 random; no suffix. */
@@ -373,7 +406,7 @@ static void queue_header(QMSG_W *w, const QENVELOPE *env)
     pack_u32(&w->buf, (uint32_t) env->ret);
     pack_field(&w->buf, &env->envid);
     pack_field(&w->buf, &env->auth_user);
-    pack_u32(&w->buf, env->tls ? QUEUE_FLAG_TLS : 0);
+    pack_u32(&w->buf, (env->tls ? QUEUE_FLAG_TLS : 0) | (env->delay_sent ? QUEUE_FLAG_DELAY_SENT : 0));
     pack_field(&w->buf, &env->client_addr);
     pack_field(&w->buf, &env->helo);
     pack_u32(&w->buf, (uint32_t) env->nrcpt);
@@ -461,19 +494,32 @@ static int queue_make_dir(const QMSG_W *w, STR *err)
     return rc;
 }
 
-/* Picks a fresh name and opens its .tmp file exclusively. */
-static int queue_open_tmp(QMSG_W *w, STR *err)
+/*
+ * Opens the .tmp file exclusively: a fresh name, or (fixed != NULL, a
+ * requeue) the stem of fixed and the attempt number "NN" of suffix.  A
+ * requeue's stale .tmp (left by a crash; the caller holds the message's
+ * lock, so nobody else writes it) is removed and the open retried.
+ */
+static int queue_open_tmp(QMSG_W *w, const char *fixed, const char *suffix, STR *err)
 {
-    char    stem[27];
+    char    stem[QUEUE_STEM_LEN + 1];
     int     tries, made_dir = 0;
 
     for (tries = 0; tries < CREATE_TRIES; tries++) {
-	queue_new_stem(stem);
+	if (fixed == NULL) {
+	    queue_new_stem(stem);
+	} else {
+	    memcpy(stem, fixed, QUEUE_STEM_LEN);
+	    stem[QUEUE_STEM_LEN] = 0;
+	    if (tries > 0)
+		(void) unlink(STR_C(w->tmp));
+	}
 	str_printf(&w->tmp, "%s%s.tmp", STR_C(w->dir), stem);
 	w->fd = open(STR_C(w->tmp), O_WRONLY | O_CREAT | O_EXCL | PORT_O_CLOEXEC, 0600);
 	if (w->fd >= 0) {
-	    memcpy(w->name, stem, 26);
-	    memcpy(w->name + 26, ".00", 4);
+	    memcpy(w->name, stem, QUEUE_STEM_LEN);
+	    w->name[QUEUE_STEM_LEN] = '.';
+	    memcpy(w->name + QUEUE_STEM_LEN + 1, suffix ? suffix : "00", 3);
 	    str_printf(&w->path, "%s%s", STR_C(w->dir), w->name);
 	    return 0;
 	}
@@ -516,7 +562,7 @@ QMSG_W *queue_create(const char *channel, const QENVELOPE *env, size_t max_size,
     memcpy(w->channel, channel, strlen(channel) + 1);
     w->max_size = (max_size == 0 || max_size > QUEUE_MAX_MESSAGE) ? QUEUE_MAX_MESSAGE : max_size;
     if (queue_channel_dir(channel, LNM_CREATE, &w->dir, err) < 0
-	|| queue_open_tmp(w, err) < 0) {
+	|| queue_open_tmp(w, NULL, NULL, err) < 0) {
 	queue_w_free(w);
 	return NULL;
     }
@@ -828,12 +874,13 @@ static int get_envelope_fields(UNPACK *in, QENVELOPE *env, STR *why)
 	str_printf(why, "DSN RET value %lu is not valid", (unsigned long) ret);
 	return -1;
     }
-    if ((flags & ~QUEUE_FLAG_TLS) != 0) {
+    if ((flags & ~(QUEUE_FLAG_TLS | QUEUE_FLAG_DELAY_SENT)) != 0) {
 	str_printf(why, "unknown flags 0x%lx", (unsigned long) flags);
 	return -1;
     }
     env->ret = (int) ret;
     env->tls = (flags & QUEUE_FLAG_TLS) != 0;
+    env->delay_sent = (flags & QUEUE_FLAG_DELAY_SENT) != 0;
     return 0;
 }
 
@@ -1003,26 +1050,25 @@ static int read_all(int fd, STR *out)
     return 0;
 }
 
-int     queue_read(const char *path, QMESSAGE *m, STR *err)
+/* Reads and parses the open file fd (from its start); fd stays open. */
+static int queue_read_fd(int fd, const char *path, QMESSAGE *m, STR *err)
 {
     struct stat st;
     STR     why = STR_INIT;
-    int     fd, rc;
+    int     rc;
 
     queue_message_init(m);
-    if ((fd = open(path, O_RDONLY | PORT_O_CLOEXEC)) < 0) {
-	str_printf(err, "%s: cannot open: %s", path, strerror(errno));
+    if (lseek(fd, 0, SEEK_SET) == (off_t) -1) {
+	str_printf(err, "%s: cannot read: %s", path, strerror(errno));
 	return -1;
     }
     if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t) st.st_size <= QUEUE_MAX_FILE)
 	str_reserve(&m->data, (size_t) st.st_size);
     if (read_all(fd, &m->data) < 0) {
 	str_printf(err, "%s: cannot read: %s", path, strerror(errno));
-	(void) close(fd);
 	queue_message_free(m);
 	return -1;
     }
-    (void) close(fd);
     if (m->data.len > QUEUE_MAX_FILE) {
 	str_printf(err, "%s: damaged: more bytes than any queue file holds", path);
 	queue_message_free(m);
@@ -1031,6 +1077,20 @@ int     queue_read(const char *path, QMESSAGE *m, STR *err)
     if ((rc = queue_parse_self(m, &why)) != 0)
 	str_printf(err, "%s: %s", path, STR_C(why));
     str_free(&why);
+    return rc;
+}
+
+int     queue_read(const char *path, QMESSAGE *m, STR *err)
+{
+    int     fd, rc;
+
+    queue_message_init(m);
+    if ((fd = open(path, O_RDONLY | PORT_O_CLOEXEC)) < 0) {
+	str_printf(err, "%s: cannot open: %s", path, strerror(errno));
+	return -1;
+    }
+    rc = queue_read_fd(fd, path, m, err);
+    (void) close(fd);
     return rc;
 }
 
@@ -1067,7 +1127,44 @@ static int list_dir(const char *dir, int (*keep) (const char *), STRLIST *names,
     return 0;
 }
 
-static int scan_channel(const char *channel, QUEUE_SCAN_FN fn, void *ctx, STR *err)
+static int keep_active(const char *name)
+{
+    return queue_valid_name(name);
+}
+
+static int keep_held(const char *name)
+{
+    return queue_valid_held_name(name);
+}
+
+static int same_stem(const char *a, const char *b)
+{
+    size_t  i;
+
+    for (i = 0; i < QUEUE_STEM_LEN; i++)
+	if (tolower((unsigned char) a[i]) != tolower((unsigned char) b[i]))
+	    return 0;
+    return 1;
+}
+
+/*
+ * names[i] is an active file with a higher attempt of the same stem after
+ * it: the leftover of a requeue cut short.  Removed when it can be locked.
+ */
+static void remove_superseded(const char *path)
+{
+    QLOCK   lk = QLOCK_INIT;
+    STR     err = STR_INIT;
+
+    if (queue_lock(path, &lk, &err) == 0) {
+	if (unlink(path) == 0)
+	    (void) port_fsync_parent(path, &err);
+	queue_unlock(&lk);
+    }
+    str_free(&err);
+}
+
+static int scan_channel(const char *channel, int which, QUEUE_SCAN_FN fn, void *ctx, STR *err)
 {
     STR     dir = STR_INIT, path = STR_INIT;
     STRLIST names = STRLIST_INIT;
@@ -1076,11 +1173,17 @@ static int scan_channel(const char *channel, QUEUE_SCAN_FN fn, void *ctx, STR *e
 
     rc = queue_channel_dir(channel, LNM_CREATE, &dir, err);
     if (rc == 0)
-	rc = list_dir(STR_C(dir), queue_valid_name, &names, err);
+	rc = list_dir(STR_C(dir), which == QUEUE_SCAN_ALL ? valid_any_name
+		      : which == QUEUE_SCAN_HELD ? keep_held : keep_active, &names, err);
     if (rc > 0)
 	rc = 0;				/* no directory: no messages */
     for (i = 0; rc == 0 && i < names.n; i++) {
 	str_printf(&path, "%s%s", STR_C(dir), names.v[i]);
+	if (queue_valid_name(names.v[i]) && i + 1 < names.n && queue_valid_name(names.v[i + 1])
+	    && same_stem(names.v[i], names.v[i + 1])) {
+	    remove_superseded(STR_C(path));
+	    continue;
+	}
 	rc = fn(channel, names.v[i], STR_C(path), ctx);
     }
     str_free(&dir);
@@ -1100,13 +1203,22 @@ static int channel_like(const char *name)
 
 int     queue_scan(const char *channel, QUEUE_SCAN_FN fn, void *ctx, STR *err)
 {
+    return queue_scan_which(channel, QUEUE_SCAN_ACTIVE, fn, ctx, err);
+}
+
+int     queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn, void *ctx, STR *err)
+{
     STR     root = STR_INIT;
     STRLIST chans = STRLIST_INIT;
     size_t  i;
     int     rc;
 
+    if (which < QUEUE_SCAN_ACTIVE || which > QUEUE_SCAN_ALL) {
+	str_printf(err, "queue_scan_which: %d selects nothing", which);
+	return -1;
+    }
     if (channel != NULL)
-	return scan_channel(channel, fn, ctx, err);
+	return scan_channel(channel, which, fn, ctx, err);
     rc = queue_root(&root, err);
     if (rc == 0)
 	rc = list_dir(STR_C(root), channel_like, &chans, err);
@@ -1116,7 +1228,7 @@ int     queue_scan(const char *channel, QUEUE_SCAN_FN fn, void *ctx, STR *err)
 	rc = -1;
     }
     for (i = 0; rc == 0 && i < chans.n; i++)
-	rc = scan_channel(chans.v[i], fn, ctx, err);
+	rc = scan_channel(chans.v[i], which, fn, ctx, err);
     str_free(&root);
     strlist_free(&chans);
     return rc;
@@ -1129,4 +1241,184 @@ int     queue_remove(const char *path, STR *err)
 	return -1;
     }
     return port_fsync_parent(path, err);
+}
+
+/* ---- locking, requeueing, holding ---------------------------------- */
+
+/* Where the file name starts in a path from queue_channel_dir() + name. */
+static const char *path_name(const char *path)
+{
+    const char *p, *name = path;
+
+    for (p = path; *p; p++)
+	if (*p == '/' || *p == ']' || *p == '>' || *p == ':')
+	    name = p + 1;
+    return name;
+}
+
+int     queue_lock(const char *path, QLOCK *lk, STR *err)
+{
+    int     fd, rc;
+
+    lk->fd = -1;
+    rc = port_lock_file(path, &fd, err);
+    if (rc != 0)
+	return rc == PORT_LOCK_BUSY ? QUEUE_BUSY : -1;
+    lk->fd = fd;
+    str_cpy(&lk->path, path);
+    return 0;
+}
+
+int     queue_read_locked(QLOCK *lk, QMESSAGE *m, STR *err)
+{
+    if (lk->fd < 0) {
+	queue_message_init(m);
+	str_printf(err, "%s: queue_read_locked: the file is not locked", STR_C(lk->path));
+	return -1;
+    }
+    return queue_read_fd(lk->fd, STR_C(lk->path), m, err);
+}
+
+void    queue_unlock(QLOCK *lk)
+{
+    if (lk->fd >= 0)
+	port_unlock_file(lk->fd);
+    lk->fd = -1;
+    str_free(&lk->path);
+}
+
+void    qenvelope_copy_header(QENVELOPE *dst, const QENVELOPE *src)
+{
+    qenvelope_init(dst);
+    str_cpyn(&dst->id, STR_C(src->id), src->id.len);
+    dst->created = src->created;
+    str_cpyn(&dst->source_channel, STR_C(src->source_channel), src->source_channel.len);
+    str_cpyn(&dst->from, STR_C(src->from), src->from.len);
+    dst->ret = src->ret;
+    str_cpyn(&dst->envid, STR_C(src->envid), src->envid.len);
+    str_cpyn(&dst->auth_user, STR_C(src->auth_user), src->auth_user.len);
+    dst->tls = src->tls;
+    dst->delay_sent = src->delay_sent;
+    str_cpyn(&dst->client_addr, STR_C(src->client_addr), src->client_addr.len);
+    str_cpyn(&dst->helo, STR_C(src->helo), src->helo.len);
+}
+
+int     queue_requeue(const char *path, const QENVELOPE *env, const char *body, size_t body_len,
+		              STR *new_path, STR *err)
+{
+    const char *name = path_name(path);
+    int     attempt = queue_name_attempt(name);
+    char    suffix[3];
+    QMSG_W *w;
+    int     next, rc = 0;
+
+    if (attempt < 0 || attempt > QUEUE_MAX_ATTEMPT) {
+	str_printf(err, "%s: not an active queue file name (ZZ<24 hex>.00 to .%d): cannot"
+		   " requeue it", path, QUEUE_MAX_ATTEMPT);
+	return -1;
+    }
+    if (env->id.len == 0 || env->created == 0) {
+	str_printf(err, "%s: requeue: the envelope must keep the message's id and creation"
+		   " time (qenvelope_copy_header)", path);
+	return -1;
+    }
+    if (qenvelope_check(env, err) < 0)
+	return -1;
+    next = attempt < QUEUE_MAX_ATTEMPT ? attempt + 1 : QUEUE_MAX_ATTEMPT;
+    suffix[0] = (char) ('0' + next / 10);
+    suffix[1] = (char) ('0' + next % 10);
+    suffix[2] = 0;
+    w = mem_calloc(1, sizeof(*w));
+    w->fd = -1;
+    w->state = W_FAILED;
+    w->max_size = QUEUE_MAX_MESSAGE;
+    str_cpyn(&w->dir, path, (size_t) (name - path));
+    if (queue_open_tmp(w, name, suffix, err) < 0) {
+	queue_w_free(w);
+	return -1;
+    }
+    str_cpyn(&w->id, env->id.s, env->id.len);
+    w->created = env->created;
+    w->state = W_OPEN;
+    queue_header(w, env);
+    if (queue_write(w, body, body_len, err) < 0 || queue_finish(w, err) < 0) {
+	queue_abort(w);			/* only the .tmp existed: the old file is intact */
+	return -1;
+    }
+    if (queue_sync_dirs(&w, 1, err) < 0) {
+	/* At attempt 99 the new file replaced the old: keep it, whatever its state. */
+	if (strcmp(STR_C(w->path), path) != 0)
+	    queue_abort(w);
+	else
+	    queue_release(w);
+	return -1;
+    }
+    if (new_path)
+	str_cpy(new_path, STR_C(w->path));
+    /* The new file is durable: only now may the old one go. */
+    if (strcmp(STR_C(w->path), path) != 0) {
+	if (unlink(path) != 0 && errno != ENOENT) {
+	    str_printf(err, "%s: requeued as %s, but the old file cannot be removed: %s (the"
+		       " next scan removes it)", path, w->name, strerror(errno));
+	    rc = -1;
+	} else if (port_fsync_parent(path, err) < 0) {
+	    rc = -1;
+	}
+    }
+    queue_release(w);
+    return rc;
+}
+
+/* Renames path to the same stem with suffix, durably; -1 with err. */
+static int queue_rename_to(const char *path, const char *suffix, STR *new_path, STR *err)
+{
+    const char *name = path_name(path);
+    STR     to = STR_INIT;
+    int     rc = 0;
+
+    str_cpyn(&to, path, (size_t) (name - path));
+    str_catn(&to, name, QUEUE_STEM_LEN);
+    str_cat(&to, suffix);
+    if (rename(path, STR_C(to)) != 0) {
+	str_printf(err, "%s: cannot rename to %s: %s", path, STR_C(to), strerror(errno));
+	rc = -1;
+    } else if (port_fsync_parent(STR_C(to), err) < 0) {
+	rc = -1;
+    }
+    if (rc == 0 && new_path)
+	str_cpy(new_path, STR_C(to));
+    str_free(&to);
+    return rc;
+}
+
+int     queue_hold(const char *path, STR *new_path, STR *err)
+{
+    QLOCK   lk = QLOCK_INIT;
+    int     rc;
+
+    if (!queue_valid_name(path_name(path))) {
+	str_printf(err, "%s: not an active queue file (ZZ<24 hex>.NN): cannot hold it", path);
+	return -1;
+    }
+    if ((rc = queue_lock(path, &lk, err)) != 0)
+	return rc;
+    rc = queue_rename_to(path, ".HELD", new_path, err);
+    queue_unlock(&lk);
+    return rc;
+}
+
+int     queue_unhold(const char *path, STR *new_path, STR *err)
+{
+    QLOCK   lk = QLOCK_INIT;
+    int     rc;
+
+    if (!queue_valid_held_name(path_name(path))) {
+	str_printf(err, "%s: not a held queue file (ZZ<24 hex>.HELD): cannot release it", path);
+	return -1;
+    }
+    if ((rc = queue_lock(path, &lk, err)) != 0)
+	return rc;
+    rc = queue_rename_to(path, ".00", new_path, err);
+    queue_unlock(&lk);
+    return rc;
 }

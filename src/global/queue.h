@@ -35,6 +35,31 @@ void queue_defer_sync(int on);
  *	int queue_channel_dir(const char *channel, int purpose, STR *dir, STR *err);
  *	int queue_valid_channel(const char *channel, STR *err);
  *	int queue_valid_name(const char *name);
+int queue_valid_held_name(const char *name);
+int queue_name_attempt(const char *name);
+int queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn, void *ctx, STR *err);
+
+int queue_lock(const char *path, QLOCK *lk, STR *err);
+int queue_read_locked(QLOCK *lk, QMESSAGE *m, STR *err);
+void queue_unlock(QLOCK *lk);
+int queue_requeue(const char *path, const QENVELOPE *env, const char *body, size_t body_len,
+		  STR *new_path, STR *err);
+int queue_hold(const char *path, STR *new_path, STR *err);
+int queue_unhold(const char *path, STR *new_path, STR *err);
+void qenvelope_copy_header(QENVELOPE *dst, const QENVELOPE *src);
+ *	int queue_valid_held_name(const char *name);
+ *	int queue_name_attempt(const char *name);
+ *	int queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn,
+ *			     void *ctx, STR *err);
+ *
+ *	int queue_lock(const char *path, QLOCK *lk, STR *err);
+ *	int queue_read_locked(QLOCK *lk, QMESSAGE *m, STR *err);
+ *	void queue_unlock(QLOCK *lk);
+ *	int queue_requeue(const char *path, const QENVELOPE *env, const char *body,
+ *			  size_t body_len, STR *new_path, STR *err);
+ *	int queue_hold(const char *path, STR *new_path, STR *err);
+ *	int queue_unhold(const char *path, STR *new_path, STR *err);
+ *	void qenvelope_copy_header(QENVELOPE *dst, const QENVELOPE *src);
  * DESCRIPTION
  *	Layout.  The queue root is the directory PMDF_QUEUE: names (a logical
  *	name; on Unix the tailor file's PMDF_QUEUE=/pmdf/queue/).  Each
@@ -42,8 +67,14 @@ void queue_defer_sync(int on);
  *	<root>/<channel>/, created mode 0700 on first use; the root itself
  *	must exist).  A message is one file, mode 0600, named
  *
- *		ZZ<24 lower-case hex digits>.00
+ *		ZZ<24 lower-case hex digits>.NN
  *
+ *	where NN, 00 to 99, counts the delivery attempts that failed
+ *	temporarily, as in PMDF: the SMTP server writes .00, and each
+ *	requeue (queue_requeue) writes the next number, staying at 99 once
+ *	there.  A held message is named ZZ<24 hex>.HELD and is never taken
+ *	for delivery.  The 24 hex digits (the "stem") never change for the
+ *	life of a message.
  *	The 96 bits are 52 bits of the time in microseconds since 1970 (good
  *	until 2112, and they sort a channel's files by arrival), 24 bits of
  *	the process id, an 8-bit per-process counter, and 12 random bits from
@@ -52,7 +83,7 @@ void queue_defer_sync(int on);
  *	The file is created with O_EXCL (a clash picks another name) and
  *	written as ZZ<24 hex>.tmp in the same directory, then renamed.  (Not
  *	"<name>.00.tmp": ODS-2 file names allow one dot.)  Only names of the
- *	exact final form are ever taken for messages; *.tmp files, which a
+ *	exact final forms are ever taken for messages; *.tmp files, which a
  *	crash can leave behind, and any other name are ignored.  Names are
  *	matched case-blind, as ODS-2 stores them upper case.
  *
@@ -70,7 +101,9 @@ void queue_defer_sync(int on);
  *		u32 DSN RET		0 none, 1 FULL, 2 HDRS
  *		B   DSN ENVID		<= 1024 bytes (xtext as received)
  *		B   authenticated user	<= 1024 bytes, empty when none
- *		u32 flags		bit 0: received under TLS; others 0
+ *		u32 flags		bit 0: received under TLS; bit 1: a
+ *					delay notice (DSN) was already sent;
+ *					others 0
  *		B   client address	<= 1024 bytes
  *		B   HELO/EHLO name	<= 1024 bytes
  *		u32 recipient count	1 .. 100,000, then for each recipient:
@@ -87,7 +120,11 @@ void queue_defer_sync(int on);
  *	(nothing is written) and the reader refuses a file that has them.
  *	NOTIFY is NEVER alone or any of SUCCESS, FAILURE, DELAY (RFC 3461).
  *	A reader meeting an unknown version stops there; a later version may
- *	change anything after the version word.
+ *	change anything after the version word.  Flag bit 1 came after the
+ *	first files were written; the format stays version 1 because every
+ *	old file reads the same.  A reader older than bit 1 refuses a file
+ *	carrying it as damaged ("unknown flags") and leaves it in place, so
+ *	nothing is lost when an old program meets a new file.
  *
  *	Envelopes.  QENVELOPE fields are STRs, so a field received with a NUL
  *	in it arrives here intact and is refused rather than silently cut.
@@ -144,6 +181,56 @@ void queue_defer_sync(int on);
  *	order, which is arrival order.  It stops when fn returns non-zero and
  *	returns that value.  A channel with no directory has no messages.
  *
+ *	queue_scan_which() does the same for the files which selects:
+ *	QUEUE_SCAN_ACTIVE (the .NN files, what queue_scan() lists),
+ *	QUEUE_SCAN_HELD (the .HELD files) or QUEUE_SCAN_ALL (both; pmdf qm).
+ *	Two active files with the same stem can exist after a crash in the
+ *	middle of queue_requeue(): the higher attempt is the newer, complete
+ *	file (it was durable before the lower was removed).  A scan passes
+ *	only the highest and removes the lower ones when it can lock them
+ *	(a lower one that is locked is skipped and left to its holder).
+ *
+ *	queue_valid_name() accepts an active name (.00 to .99),
+ *	queue_valid_held_name() a held one; queue_name_attempt() gives the
+ *	attempt number of a name: 0 to 99, QUEUE_ATTEMPT_HELD for .HELD, or
+ *	-1 when it is not a message file name.
+ *
+ *	Locking.  queue_lock() takes the exclusive, non-blocking lock of
+ *	flock.h on a message file: 0 locked, QUEUE_BUSY when another process
+ *	holds it (a deliverer skips the file; qm says it is busy), -1 with
+ *	err (errno ENOENT when the file has gone: skip it too).
+ *	queue_read_locked() reads the file through the lock's descriptor,
+ *	with queue_read()'s checks and results.  A process must not
+ *	queue_read() a file it has locked: on Unix closing any descriptor of
+ *	the file drops the lock.  queue_unlock() releases the lock (it may
+ *	be called on a QLOCK never locked, after QLOCK_INIT).  Renaming or
+ *	removing a locked file keeps the lock until queue_unlock().
+ *
+ *	Requeueing.  queue_requeue() replaces the (locked) message file path
+ *	by one holding env (the remaining recipients; env->id and
+ *	env->created must be those of the message, see
+ *	qenvelope_copy_header()) and the message body, named with the same
+ *	stem and the next attempt number: the new file is written as
+ *	ZZ<stem>.tmp, synced, renamed and its directory synced BEFORE the
+ *	old file is removed (and the directory synced again).  A crash in
+ *	between leaves both files; the scan rule above keeps the new one.
+ *	At attempt 99 the new file replaces the old by rename.  new_path
+ *	(may be NULL) receives the new file's path.  The new file's
+ *	modification time is the time of the requeue, which is what
+ *	queue_next_attempt() (retry.h) counts from.
+ *
+ *	Holding.  queue_hold() renames an active file to ZZ<stem>.HELD and
+ *	syncs the directory; it takes the file's lock first, so a message
+ *	being delivered is not held (QUEUE_BUSY: try again).  queue_unhold()
+ *	renames a held file to ZZ<stem>.00, so it is due at once, and syncs
+ *	the directory.  new_path (may be NULL) receives the new path.  Both
+ *	refuse a name of the wrong kind.  Neither touches the queue cache:
+ *	the caller replaces the entry (qcache_remove and qcache_add).
+ *
+ *	qenvelope_copy_header() copies every envelope field of src but the
+ *	recipients into dst (initialised first), for building the envelope
+ *	of a requeue or a returned message.
+ *
  *	queue_remove() unlinks a message file and syncs its directory.
  *	queue_channel_dir() gives a channel's directory spec, to which a file
  *	name may be appended on both platforms (purpose is LNM_READ or
@@ -184,6 +271,16 @@ void queue_defer_sync(int on);
 #define QUEUE_WRITE_BLOCK	65536
 
 #define QUEUE_NAME_LEN		29	/* "ZZ" + 24 hex + ".00" */
+#define QUEUE_STEM_LEN		26	/* "ZZ" + 24 hex */
+#define QUEUE_HELD_NAME_LEN	31	/* "ZZ" + 24 hex + ".HELD" */
+#define QUEUE_MAX_ATTEMPT	99
+#define QUEUE_ATTEMPT_HELD	100	/* queue_name_attempt() of a .HELD name */
+
+#define QUEUE_SCAN_ACTIVE	1
+#define QUEUE_SCAN_HELD		2
+#define QUEUE_SCAN_ALL		3
+
+#define QUEUE_BUSY		1	/* queue_lock(), queue_hold(): locked elsewhere */
 
 #define QUEUE_RET_NONE		0
 #define QUEUE_RET_FULL		1
@@ -195,6 +292,7 @@ void queue_defer_sync(int on);
 #define QUEUE_NOTIFY_DELAY	8u
 
 #define QUEUE_FLAG_TLS		1u
+#define QUEUE_FLAG_DELAY_SENT	2u
 
 #define QUEUE_DAMAGED		(-2)
 
@@ -214,6 +312,7 @@ typedef struct QENVELOPE {
     STR     envid;
     STR     auth_user;
     int     tls;		/* non-zero: received under TLS */
+    int     delay_sent;		/* non-zero: a delay DSN went out already */
     STR     client_addr;
     STR     helo;
     QRCPT  *rcpt;
@@ -229,6 +328,13 @@ typedef struct QMESSAGE {
 } QMESSAGE;
 
 typedef struct QMSG_W QMSG_W;
+
+typedef struct QLOCK {
+    int     fd;			/* -1 when not locked */
+    STR     path;
+} QLOCK;
+
+#define QLOCK_INIT { -1, STR_INIT }
 
 typedef int (*QUEUE_SCAN_FN) (const char *channel, const char *name, const char *path,
 			              void *ctx);
@@ -264,5 +370,17 @@ int queue_remove(const char *path, STR *err);
 int queue_channel_dir(const char *channel, int purpose, STR *dir, STR *err);
 int queue_valid_channel(const char *channel, STR *err);
 int queue_valid_name(const char *name);
+int queue_valid_held_name(const char *name);
+int queue_name_attempt(const char *name);
+int queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn, void *ctx, STR *err);
+
+int queue_lock(const char *path, QLOCK *lk, STR *err);
+int queue_read_locked(QLOCK *lk, QMESSAGE *m, STR *err);
+void queue_unlock(QLOCK *lk);
+int queue_requeue(const char *path, const QENVELOPE *env, const char *body, size_t body_len,
+		  STR *new_path, STR *err);
+int queue_hold(const char *path, STR *new_path, STR *err);
+int queue_unhold(const char *path, STR *new_path, STR *err);
+void qenvelope_copy_header(QENVELOPE *dst, const QENVELOPE *src);
 
 #endif

@@ -38,6 +38,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include "evloop.h"
 #include "lnm.h"
 #include "mem.h"
@@ -53,6 +54,11 @@
 
 struct TLS_SERVER {
     SSL_CTX *ctx;
+};
+
+struct TLS_CLIENT {
+    SSL_CTX *ctx;
+    int     verify;
 };
 
 struct TLS_CONN {
@@ -413,7 +419,7 @@ void    tls_server_free(TLS_SERVER *ts)
 
 /* Connections. */
 
-TLS_CONN *tls_conn_new(TLS_SERVER *ts, int fd, STR *err)
+static TLS_CONN *conn_setup(SSL_CTX *ctx, int fd, STR *err)
 {
     TLS_CONN *tc;
     STR     addr = STR_INIT;
@@ -426,15 +432,119 @@ TLS_CONN *tls_conn_new(TLS_SERVER *ts, int fd, STR *err)
 	str_printf(&tc->peer, "TLS on fd %d", fd);
     str_free(&addr);
     ERR_clear_error();
-    if ((tc->ssl = SSL_new(ts->ctx)) == NULL || !SSL_set_fd(tc->ssl, fd)) {
+    if ((tc->ssl = SSL_new(ctx)) == NULL || !SSL_set_fd(tc->ssl, fd)) {
 	str_printf(err, "%s: cannot set up the connection", STR_C(tc->peer));
 	add_reasons(err);
 	tc->failed = 1;
 	tls_conn_free(tc);
 	return NULL;
     }
-    SSL_set_accept_state(tc->ssl);
     return tc;
+}
+
+TLS_CONN *tls_conn_new(TLS_SERVER *ts, int fd, STR *err)
+{
+    TLS_CONN *tc = conn_setup(ts->ctx, fd, err);
+
+    if (tc != NULL)
+	SSL_set_accept_state(tc->ssl);
+    return tc;
+}
+
+/* ---- the client side (pmdf_deliver's STARTTLS) ---------------------- */
+
+TLS_CLIENT *tls_client_new(int verify, const char *ca_spec, STR *err)
+{
+    STR     path = STR_INIT;
+    SSL_CTX *ctx;
+    TLS_CLIENT *cl;
+    int     ok;
+
+    ERR_clear_error();
+    if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+	str_cpy(err, "TLS: cannot create the client context");
+	add_reasons(err);
+	return NULL;
+    }
+    ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
+	&& SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12);
+    if (ok && verify && ca_spec != NULL) {
+	if (lnm_file(ca_spec, LNM_READ, &path, err) < 0) {
+	    SSL_CTX_free(ctx);
+	    return NULL;
+	}
+	if (!SSL_CTX_load_verify_locations(ctx, STR_C(path), NULL)) {
+	    str_printf(err, "%s (%s): cannot load the CA certificates (TLS_CA_FILE)", ca_spec,
+		       STR_C(path));
+	    add_reasons(err);
+	    str_free(&path);
+	    SSL_CTX_free(ctx);
+	    return NULL;
+	}
+    } else if (ok && verify) {
+	ok = SSL_CTX_set_default_verify_paths(ctx);
+    }
+    str_free(&path);
+    if (!ok) {
+	str_cpy(err, "TLS: client set-up failed");
+	add_reasons(err);
+	SSL_CTX_free(ctx);
+	return NULL;
+    }
+    SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+    (void) SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    (void) SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE
+			    | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    cl = mem_alloc(sizeof(*cl));
+    cl->ctx = ctx;
+    cl->verify = verify;
+    return cl;
+}
+
+void    tls_client_free(TLS_CLIENT *cl)
+{
+    if (cl == NULL)
+	return;
+    SSL_CTX_free(cl->ctx);
+    free(cl);
+}
+
+TLS_CONN *tls_conn_client(TLS_CLIENT *cl, int fd, const char *peer_name, STR *err)
+{
+    unsigned char ip[16];
+    TLS_CONN *tc = conn_setup(cl->ctx, fd, err);
+    int     is_ip, ok = 1;
+
+    if (tc == NULL)
+	return NULL;
+    is_ip = peer_name != NULL && (inet_pton(AF_INET, peer_name, ip) == 1
+				  || inet_pton(AF_INET6, peer_name, ip) == 1);
+    if (peer_name != NULL && *peer_name && !is_ip)
+	ok = SSL_set_tlsext_host_name(tc->ssl, peer_name) == 1;
+    if (ok && cl->verify && peer_name != NULL && *peer_name) {
+	if (is_ip)
+	    ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tc->ssl), peer_name) == 1;
+	else
+	    ok = SSL_set1_host(tc->ssl, peer_name) == 1;
+    }
+    if (!ok) {
+	str_printf(err, "%s: cannot set the server name %s", STR_C(tc->peer), peer_name);
+	add_reasons(err);
+	tc->failed = 1;
+	tls_conn_free(tc);
+	return NULL;
+    }
+    SSL_set_connect_state(tc->ssl);
+    return tc;
+}
+
+int     tls_peer_verified(const TLS_CONN *tc)
+{
+    X509   *cert = SSL_get1_peer_certificate(tc->ssl);
+    int     ok = cert != NULL && SSL_get_verify_result(tc->ssl) == X509_V_OK;
+
+    X509_free(cert);
+    return ok;
 }
 
 /* Maps SSL_get_error() after a call that returned rc <= 0 (errno: saved). */

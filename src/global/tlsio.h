@@ -16,6 +16,12 @@
  *	const char *tls_cipher(const TLS_CONN *tc);
  *	int tls_cipher_bits(const TLS_CONN *tc);
  *	int tls_reused(const TLS_CONN *tc);
+ *
+ *	TLS_CLIENT *tls_client_new(int verify, const char *ca_spec, STR *err);
+ *	void tls_client_free(TLS_CLIENT *cl);
+ *	TLS_CONN *tls_conn_client(TLS_CLIENT *cl, int fd, const char *peer_name,
+ *				  STR *err);
+ *	int tls_peer_verified(const TLS_CONN *tc);
  * DESCRIPTION
  *	tls_server_new() loads the certificate chain from cert_spec (a
  *	logical-name spec, e.g. PMDF_TABLE:server_pub.pem: the server
@@ -70,6 +76,21 @@
  *	- tls_reused() is 1 when the client resumed an earlier session.
  *	- tls_protocol() and tls_cipher() return OpenSSL's names ("TLSv1.3",
  *	  "TLS_AES_256_GCM_SHA384"), or "" before the handshake.
+ *
+ *	The client side (STARTTLS in pmdf_deliver's SMTP client):
+ *	tls_client_new() makes a context (TLS 1.2 and 1.3, the same 1.2
+ *	ciphers, no renegotiation).  With verify the server's certificate
+ *	must chain to a trusted root and match the name given to
+ *	tls_conn_client(): the roots are the PEM file ca_spec (a logical-name
+ *	spec; its certificates alone are trusted) or, when ca_spec is NULL,
+ *	the system's default CA store.  Without verify any certificate is
+ *	accepted (opportunistic TLS, as Postfix's "may": encryption without
+ *	authentication).  tls_conn_client() sets up a connection on a
+ *	non-blocking socket that has finished its TCP connect; peer_name
+ *	(a host name, sent as SNI, or an IP address) is what the
+ *	certificate must match.  The handshake, reading, writing and freeing
+ *	are the server side's functions.  tls_peer_verified() is 1 when the
+ *	server sent a certificate and it verified (always 0 without verify).
  * DIAGNOSTICS
  *	Errors name the file or the peer and include OpenSSL's reason.
  *	tls_server_new() and tls_conn_new() return NULL with err set.
@@ -86,6 +107,7 @@
 
 typedef struct TLS_SERVER TLS_SERVER;
 typedef struct TLS_CONN TLS_CONN;
+typedef struct TLS_CLIENT TLS_CLIENT;
 
 TLS_SERVER *tls_server_new(const char *cert_spec, const char *key_spec, STR *err);
 void tls_server_free(TLS_SERVER *ts);
@@ -99,5 +121,9 @@ const char *tls_protocol(const TLS_CONN *tc);
 const char *tls_cipher(const TLS_CONN *tc);
 int tls_cipher_bits(const TLS_CONN *tc);
 int tls_reused(const TLS_CONN *tc);
+TLS_CLIENT *tls_client_new(int verify, const char *ca_spec, STR *err);
+void tls_client_free(TLS_CLIENT *cl);
+TLS_CONN *tls_conn_client(TLS_CLIENT *cl, int fd, const char *peer_name, STR *err);
+int tls_peer_verified(const TLS_CONN *tc);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #ifndef PMDF_PMDF_H
 #define PMDF_PMDF_H
+#include <stdio.h>
 #include "cli.h"
 
 extern const CLI_VERB pmdf_verbs[];
@@ -25,5 +26,8 @@ int cmd_startup(const CLI_CMD *cmd);
 int cmd_shutdown(const CLI_CMD *cmd);
 int cmd_restart(const CLI_CMD *cmd);
 int cmd_process(const CLI_CMD *cmd);
+int cmd_qm(const CLI_CMD *cmd);
+int cmd_counters(const CLI_CMD *cmd);
+int cmd_counters_show(const char *channel, FILE *fp);
 
 #endif

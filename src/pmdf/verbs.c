@@ -120,6 +120,20 @@ static const CLI_QUAL cache_quals[] = {
     {NULL, 0, 0, NULL}
 };
 
+static const CLI_QUAL qm_quals[] = {
+    {"command", CLI_VALUE_REQUIRED | CLI_LIST, 0,
+     "run these commands and exit (a list; \";\" also separates commands)"},
+    {NULL, 0, 0, NULL}
+};
+
+static const CLI_QUAL counters_quals[] = {
+    {"show", CLI_VALUE_NONE | CLI_DEFAULT, 1, "print the counters (the default)"},
+    {"clear", CLI_VALUE_NONE, 1,
+     "zero the counters; the queued figures are taken from the queue cache"},
+    {"channel", CLI_VALUE_REQUIRED, 0, "only this channel (* and % match)"},
+    {NULL, 0, 0, NULL}
+};
+
 static const CLI_QUAL shutdown_quals[] = {
     {"timeout", CLI_VALUE_REQUIRED, 0, "seconds to wait for the component to stop (60)"},
     {NULL, 0, 0, NULL}
@@ -131,6 +145,9 @@ const CLI_VERB pmdf_verbs[] = {
     {"cnbuild", NULL, cnbuild_quals, 0, 0, NULL,
      "compile the configuration (PMDF.CNF, options, mappings, aliases) into the image"
      " PMDF_CONFIG_DATA", cmd_cnbuild},
+    {"counters", NULL, counters_quals, 0, 0, NULL,
+     "per-channel message and recipient counters: enqueued, delivered, returned, deferred,"
+     " queued", cmd_counters},
     {"crdb", NULL, crdb_quals, 1, 2, "input-file output-database",
      "build, update or dump a database (alias, general, ...) from \"key value\" text lines",
      cmd_crdb},
@@ -145,6 +162,9 @@ const CLI_VERB pmdf_verbs[] = {
     {"process", NULL, NULL, 0, 0, NULL,
      "list the running components: the dispatcher with its server processes (service,"
      " connections) and the job controller", cmd_process},
+    {"qm", NULL, qm_quals, 0, 0, NULL,
+     "the queue manager: directory, read, hold, release, delete, return, summarize,"
+     " counters (prompts \"qm.maint>\" on a terminal)", cmd_qm},
     {"restart", NULL, NULL, 1, 1, "component",
      "make a component read its configuration again (dispatcher: sockets kept, servers"
      " renewed), or start it when it is not running", cmd_restart},

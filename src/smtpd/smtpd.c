@@ -58,6 +58,7 @@
 #include "alias.h"
 #include "mem.h"
 #include "msg.h"
+#include "qnotify.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -123,15 +124,20 @@ static void group_commit(SMTPD *sd)
     memcpy(ss, sd->pending_session, n * sizeof(*ss));
     sd->npending = 0;				/* sessions may add more now */
     ok = queue_sync_dirs(ws, n, &err) == 0;
-    if (ok && sd->qcache != NULL) {
+    if (ok) {
 	/* The index, in one transaction; it can always be rebuilt. */
 	QCACHE_REC *recs = mem_calloc(n, sizeof(*recs));
 	STR     cerr = STR_INIT;
 
 	for (i = 0; i < n; i++)
 	    session_cache_rec(ss[i], ws[i], &recs[i]);
-	if (qcache_add_many(sd->qcache, recs, n, &cerr) < 0)
+	if (sd->qcache != NULL && qcache_add_many(sd->qcache, recs, n, &cerr) < 0) {
 	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
+	    /* A process killed meanwhile may have had the environment recovered. */
+	    qcache_close(sd->qcache);
+	    sd->qcache = qcache_open(DICT_RDWR | DICT_CREATE, &cerr);
+	}
+	qnotify_enqueued(sd->counters, recs, n);	/* counters; wake the job controller */
 	free(recs);
 	str_free(&cerr);
     }
@@ -243,6 +249,7 @@ static void shutdown_server(SMTPD *sd)
     tls_server_free(sd->tls);
     maillog_close(sd->log);
     qcache_close(sd->qcache);
+    counters_close(sd->counters);
     rewrite_free(sd->rw);
     dict_close(sd->passdb);
     dict_close(sd->general);
@@ -295,6 +302,8 @@ static int server_main(const CLI_CMD *cmd)
 	msg_fatal("%s", STR_C(err));
     if ((sd.qcache = qcache_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
 	msg_warn("queue cache: %s; going on without it", STR_C(err));
+    if ((sd.counters = counters_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
+	msg_warn("counters: %s; going on without them", STR_C(err));
     start_tls(&sd, cli_value(cmd, "certificate") ? cli_value(cmd, "certificate")
 	      : "PMDF_TABLE:server_pub.pem",
 	      cli_value(cmd, "key") ? cli_value(cmd, "key") : "PMDF_TABLE:server_priv.pem");

@@ -23,6 +23,7 @@
 #include "maillog.h"
 #include "queue.h"
 #include "qcache.h"
+#include "counters.h"
 
 typedef struct SESSION SESSION;
 
@@ -52,6 +53,7 @@ struct SMTPD {
     TLS_SERVER *tls;			/* NULL when no certificate is configured */
     MAILLOG *log;
     QCACHE *qcache;			/* the queue cache, or NULL */
+    COUNTERS *counters;			/* the channel counters, or NULL */
     const char *hostname;		/* official name of the local channel */
     const char *channel;		/* the listener's source channel */
     SMTPD_LIMITS lim;

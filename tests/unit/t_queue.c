@@ -414,7 +414,7 @@ static void test_scan_ignores(void)
     char    path[600];
     static const char *strays[] = {
 	"ZZ0123456789abcdef0123456.00", "ZZ0123456789abcdef012345678.00",
-	"ZZ0123456789abcdef01234567.01", "ZZ0123456789abcdef01234567.00.tmp",
+	"ZZ0123456789abcdef01234567.0a", "ZZ0123456789abcdef01234567.00.tmp",
 	"ZZ0123456789abcdef0123456g.00", "YZ0123456789abcdef01234567.00", "notes.txt",
 	"ZZ0123456789abcdef01234567.tmp",
     };

@@ -1,0 +1,440 @@
+/*
+ * NAME
+ *	d_settle - the end of one message: notifications, requeue, log
+ * DESCRIPTION
+ *	d_settle() runs once per message, after every recipient has a
+ *	DRESULT, in an order that loses nothing in a crash:
+ *
+ *	1. Recipients still failing temporarily after the return period
+ *	   (the channel's notices, RETURN_UNITS) are returned: they fail,
+ *	   keeping the last temporary status and reason (as Postfix does).
+ *	2. Notifications (dsn.h), one message for all the recipients that
+ *	   want one: failed (unless NOTIFY excludes it), delivered locally
+ *	   or relayed to a hop that took no DSN parameters (NOTIFY=SUCCESS),
+ *	   delayed (NOTIFY=DELAY, once a warning age of the notices has
+ *	   passed, and only once per message: the envelope flag).  It is
+ *	   queued (d_enqueue) with envelope From <> to the original sender,
+ *	   routed by the rewrite rules like any address, aliases expanded
+ *	   for l.  It is durable before step 3.  When it cannot be queued
+ *	   the failed recipients stay in the queue (they are tried again),
+ *	   so no failure goes unreported.  A message from <> gets no
+ *	   notification: a failing notification is logged (R, "no
+ *	   notification: null sender") and dropped, never returned again.
+ *	3. No recipient left: the file is removed.  Otherwise it is requeued
+ *	   (queue_requeue) with the remaining recipients, the next attempt
+ *	   number and the delay flag.  The queue cache follows.
+ *	4. One mail log entry per recipient: D, DS, DA, DSA (delivered; S
+ *	   when the outbound session was under TLS, A when authenticated), R
+ *	   (failed and returned), Q (requeued), or Z instead of Q when other
+ *	   recipients of the message were settled in this run (partial).
+ *
+ *	d_enqueue() queues a new message: every address is routed by the
+ *	rewrite rules (source channel: the delivering channel); for l,
+ *	aliases are expanded when asked (notifications); one queue file per
+ *	destination channel, made durable and entered into the queue cache,
+ *	with an E entry in the log.  An address that cannot be routed is
+ *	left out with a warning; when none is left it returns 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "deliver.h"
+#include "dsn.h"
+#include "esmtp.h"
+#include "alias.h"
+#include "mem.h"
+#include "msg.h"
+
+void    d_log(DCTX *d, const QMESSAGE *m, const QRCPT *r, const char *code, const char *info)
+{
+    MAILLOG_ENTRY e;
+    STR     err = STR_INIT;
+
+    if (d->log == NULL)
+	return;
+    memset(&e, 0, sizeof(e));
+    e.src = STR_C(m->env.source_channel);
+    e.dst = d->channel;
+    e.code = code;
+    e.size = (long) m->body_len;
+    e.from = STR_C(m->env.from);
+    e.orcpt = r ? STR_C(r->orcpt) : NULL;
+    e.to = r ? STR_C(r->addr) : NULL;
+    e.msgid = STR_C(m->env.id);
+    e.info = info;
+    if (maillog_write(d->log, &e, &err) < 0)
+	msg_warn("%s", STR_C(err));
+    str_free(&err);
+}
+
+/* ---- queueing a new message --------------------------------------------- */
+
+typedef struct ROUTED {
+    STRLIST chan;
+    STRLIST addr;
+} ROUTED;
+
+static int route(DCTX *d, const char *addr, int expand, ROUTED *out, int depth)
+{
+    RW_REQUEST req;
+    RW_RESULT res;
+    STRLIST targets = STRLIST_INIT;
+    STR     err = STR_INIT, local = STR_INIT;
+    const char *at;
+    size_t  i;
+    int     rc = 0;
+
+    rw_request_init(&req);
+    rw_result_init(&res);
+    req.source_channel = d->channel;
+    if (rewrite_address(d->rw, addr, &req, &res, &err) < 0) {
+	msg_warn("cannot route <%s>: %s; it is left out", addr, STR_C(err));
+	rc = -1;
+    } else if (expand && depth == 0 && strcmp(STR_C(res.channel), "l") == 0
+	       && d->cfg.aliases != NULL) {
+	at = strrchr(STR_C(res.address), '@');
+	str_cpyn(&local, STR_C(res.address),
+		 at ? (size_t) (at - STR_C(res.address)) : res.address.len);
+	if (alias_expand(d->cfg.aliases, STR_C(local), &targets, &err) < 0) {
+	    msg_warn("alias %s: %s; <%s> is left out", STR_C(local), STR_C(err), addr);
+	    rc = -1;
+	} else if (targets.n > 0) {
+	    for (i = 0; i < targets.n; i++)
+		(void) route(d, targets.v[i], expand, out, depth + 1);
+	} else {
+	    strlist_add(&out->chan, STR_C(res.channel));
+	    strlist_add(&out->addr, STR_C(res.address));
+	}
+    } else {
+	strlist_add(&out->chan, STR_C(res.channel));
+	strlist_add(&out->addr, STR_C(res.address));
+    }
+    rw_result_free(&res);
+    strlist_free(&targets);
+    str_free(&err);
+    str_free(&local);
+    return rc;
+}
+
+static void log_enqueued(DCTX *d, const QMSG_W *w, const char *from, const char *to,
+			 const char *what)
+{
+    MAILLOG_ENTRY e;
+    STR     err = STR_INIT;
+
+    if (d->log == NULL)
+	return;
+    memset(&e, 0, sizeof(e));
+    e.src = d->channel;
+    e.dst = queue_w_channel(w);
+    e.code = "E";
+    e.size = (long) queue_w_size(w);
+    e.from = from;
+    e.to = to;
+    e.msgid = queue_w_id(w);
+    e.info = what;
+    if (maillog_write(d->log, &e, &err) < 0)
+	msg_warn("%s", STR_C(err));
+    str_free(&err);
+}
+
+int     d_enqueue(DCTX *d, const char *from, const STRLIST *to, int expand_aliases,
+		          const char *body, size_t len, const char *what, STR *err)
+{
+    ROUTED  r;
+    STRLIST chans = STRLIST_INIT;
+    QMSG_W **ws;
+    QENVELOPE env;
+    QCACHE_REC rec;
+    STR     cerr = STR_INIT;
+    size_t  i, j, nw = 0;
+    int     rc = 0;
+
+    memset(&r, 0, sizeof(r));
+    for (i = 0; i < to->n; i++)
+	(void) route(d, to->v[i], expand_aliases, &r, 0);
+    for (i = 0; i < r.chan.n; i++) {
+	for (j = 0; j < chans.n && strcmp(chans.v[j], r.chan.v[i]) != 0; j++)
+	     /* void */ ;
+	if (j == chans.n)
+	    strlist_add(&chans, r.chan.v[i]);
+    }
+    if (chans.n == 0) {
+	strlist_free(&r.chan);
+	strlist_free(&r.addr);
+	return 1;
+    }
+    ws = mem_calloc(chans.n, sizeof(*ws));
+    for (i = 0; rc == 0 && i < chans.n; i++) {
+	qenvelope_init(&env);
+	str_cpy(&env.source_channel, d->channel);
+	str_cpy(&env.from, from);
+	for (j = 0; j < r.chan.n; j++)
+	    if (strcmp(r.chan.v[j], chans.v[i]) == 0)
+		qenvelope_add_rcpt(&env, r.addr.v[j], NULL, 0, r.addr.v[j]);
+	ws[nw] = queue_create(chans.v[i], &env, 0, err);
+	qenvelope_free(&env);
+	if (ws[nw] == NULL || queue_write(ws[nw], body, len, err) < 0
+	    || queue_finish(ws[nw], err) < 0)
+	    rc = -1;
+	if (ws[nw] != NULL)
+	    nw++;
+    }
+    if (rc == 0 && queue_sync_dirs(ws, nw, err) < 0)
+	rc = -1;
+    for (i = 0; i < nw; i++) {
+	if (rc < 0) {
+	    queue_abort(ws[i]);
+	    continue;
+	}
+	for (j = 0; j < r.chan.n; j++)
+	    if (strcmp(r.chan.v[j], queue_w_channel(ws[i])) == 0)
+		log_enqueued(d, ws[i], from, r.addr.v[j], what);
+	if (d->qcache) {
+	    memset(&rec, 0, sizeof(rec));
+	    rec.channel = queue_w_channel(ws[i]);
+	    rec.name = queue_w_name(ws[i]);
+	    rec.size = queue_w_size(ws[i]);
+	    rec.created = queue_w_created(ws[i]);
+	    rec.from = from;
+	    rec.envid = "";
+	    for (j = 0; j < r.chan.n; j++)
+		rec.nrcpt += strcmp(r.chan.v[j], rec.channel) == 0;
+	    if (qcache_add(d->qcache, &rec, &cerr) < 0)
+		msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
+	}
+	queue_release(ws[i]);
+    }
+    free(ws);
+    strlist_free(&chans);
+    strlist_free(&r.chan);
+    strlist_free(&r.addr);
+    str_free(&cerr);
+    return rc;
+}
+
+/* ---- notifications --------------------------------------------------------- */
+
+static int dsn_action(DCTX *d, const DRESULT *r, int stage, int delay_sent)
+{
+    switch (r->state) {
+    case DR_FAILED:
+	return DSN_FAILED;
+    case DR_DELIVERED:
+	if (d->kind == DK_SMTP)
+	    return r->relayed ? DSN_RELAYED : 0;
+	return DSN_DELIVERED;
+    case DR_TEMP:
+	return stage >= 1 && !delay_sent ? DSN_DELAYED : 0;
+    default:
+	return 0;
+    }
+}
+
+/* Queues the notification for the recipients with want[i]; 0, or -1. */
+static int send_dsn(DCTX *d, const QMESSAGE *m, const DRESULT *res, const int *want, STR *err)
+{
+    DSN_RCPT *dr = mem_calloc(m->env.nrcpt, sizeof(*dr));
+    DSN_MSG dm;
+    STRLIST to = STRLIST_INIT;
+    STR     text = STR_INIT, msgid = STR_INIT, boundary = STR_INIT;
+    unsigned char rnd[8];
+    size_t  i, n = 0;
+    int     rc;
+
+    for (i = 0; i < m->env.nrcpt; i++) {
+	if (!want[i])
+	    continue;
+	dr[n].addr = STR_C(m->env.rcpt[i].addr);
+	dr[n].orcpt = STR_C(m->env.rcpt[i].orcpt);
+	dr[n].action = want[i];
+	dr[n].status = res[i].status;
+	dr[n].diag = STR_C(res[i].diag);
+	dr[n].diag_smtp = res[i].diag_smtp;
+	dr[n].remote_mta = res[i].remote.len ? STR_C(res[i].remote) : NULL;
+	dr[n].last_attempt = res[i].attempted ? d->now : 0;
+	dr[n].retry_until = m->env.created + d->retry.notices.return_after;
+	n++;
+    }
+    memset(rnd, 0, sizeof(rnd));
+    (void) RAND_bytes(rnd, (int) sizeof(rnd));
+    for (i = 0; i < sizeof(rnd); i++)
+	str_catf(&boundary, "%02x", rnd[i]);
+    str_printf(&msgid, "<%s.%s.dsn@%s>", STR_C(m->env.id), STR_C(boundary), d->host);
+    str_catf(&boundary, "/%s", d->host);
+    memset(&dm, 0, sizeof(dm));
+    dm.host = d->host;
+    dm.to = STR_C(m->env.from);
+    dm.envid = STR_C(m->env.envid);
+    dm.arrival = m->env.created;
+    dm.ret = m->env.ret;
+    dm.body = m->body;
+    dm.body_len = m->body_len;
+    dm.rcpt = dr;
+    dm.nrcpt = n;
+    dm.now = d->now;
+    dm.msgid = STR_C(msgid);
+    dm.boundary = STR_C(boundary);
+    dsn_compose(&dm, &text);
+    strlist_add(&to, STR_C(m->env.from));
+    rc = d_enqueue(d, "", &to, 1, text.s, text.len, "notification", err);
+    if (rc > 0) {
+	msg_warn("message %s: the notification to <%s> cannot be routed; dropped",
+		 STR_C(m->env.id), STR_C(m->env.from));
+	rc = 0;
+    }
+    free(dr);
+    strlist_free(&to);
+    str_free(&text);
+    str_free(&msgid);
+    str_free(&boundary);
+    return rc;
+}
+
+/* ---- settling ---------------------------------------------------------------- */
+
+static const char *file_name(const char *path)
+{
+    const char *p, *name = path;
+
+    for (p = path; *p; p++)
+	if (*p == '/' || *p == ']' || *p == '>' || *p == ':')
+	    name = p + 1;
+    return name;
+}
+
+static int requeue(DCTX *d, const char *path, const char *name, const QMESSAGE *m,
+		   const DRESULT *res, int delay_sent)
+{
+    QENVELOPE env;
+    QCACHE_REC rec;
+    STR     newpath = STR_INIT, err = STR_INIT;
+    size_t  i;
+    int     rc;
+
+    qenvelope_copy_header(&env, &m->env);
+    env.delay_sent = delay_sent;
+    for (i = 0; i < m->env.nrcpt; i++) {
+	const QRCPT *q = &m->env.rcpt[i];
+
+	if (res[i].state == DR_TEMP)
+	    qenvelope_add_rcpt(&env, STR_C(q->addr), STR_C(q->orcpt), q->notify,
+			       STR_C(q->original));
+    }
+    rc = queue_requeue(path, &env, m->body, m->body_len, &newpath, &err);
+    if (rc < 0) {
+	msg_error("message %s: %s", STR_C(m->env.id), STR_C(err));
+    } else if (d->qcache) {
+	(void) qcache_remove(d->qcache, d->channel, name, &err);
+	memset(&rec, 0, sizeof(rec));
+	rec.channel = d->channel;
+	rec.name = file_name(STR_C(newpath));
+	rec.size = m->body_len;
+	rec.created = m->env.created;
+	rec.from = STR_C(m->env.from);
+	rec.nrcpt = (uint32_t) env.nrcpt;
+	rec.envid = STR_C(m->env.envid);
+	if (qcache_add(d->qcache, &rec, &err) < 0)
+	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(err));
+    }
+    qenvelope_free(&env);
+    str_free(&newpath);
+    str_free(&err);
+    return rc;
+}
+
+int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m, DRESULT *res)
+{
+    size_t  n = m->env.nrcpt, i, temp = 0, settled = 0, ndsn = 0;
+    int    *want = mem_calloc(n ? n : 1, sizeof(int));
+    int     stage = retry_notice_stage(&d->retry.notices, d->now - m->env.created);
+    int     delay_sent = m->env.delay_sent, rc = 0;
+    const char *from = STR_C(m->env.from);
+    STR     err = STR_INIT, info = STR_INIT;
+
+    /* 1. Past the return period: give up. */
+    for (i = 0; i < n; i++) {
+	if (res[i].state == DR_TEMP && stage == RETRY_RETURN) {
+	    res[i].state = DR_FAILED;
+	    res[i].expired = 1;
+	    if (res[i].diag.len == 0)
+		str_cpy(&res[i].diag, "delivery time expired");
+	}
+	if (res[i].state == DR_PENDING)
+	    dresult_set(&res[i], DR_TEMP, "4.3.0", "not attempted");
+    }
+    /* 2. Notifications, durable before the file changes. */
+    for (i = 0; i < n; i++) {
+	int     a = dsn_action(d, &res[i], stage, m->env.delay_sent);
+
+	if (a && dsn_wanted(from, m->env.rcpt[i].notify, a)) {
+	    want[i] = a;
+	    ndsn++;
+	}
+    }
+    if (ndsn > 0 && send_dsn(d, m, res, want, &err) < 0) {
+	msg_warn("message %s: cannot queue the notification: %s; the failed recipients stay"
+		 " queued", STR_C(m->env.id), STR_C(err));
+	for (i = 0; i < n; i++)
+	    if (want[i] == DSN_FAILED) {
+		res[i].state = DR_TEMP;
+		res[i].expired = 0;
+	    }
+    } else if (ndsn > 0) {
+	for (i = 0; i < n; i++)
+	    if (want[i] == DSN_DELAYED)
+		delay_sent = 1;
+    }
+    /* 3. Remove or requeue. */
+    for (i = 0; i < n; i++) {
+	if (res[i].state == DR_TEMP)
+	    temp++;
+	else
+	    settled++;
+    }
+    if (temp == 0) {
+	if (queue_remove(path, &err) < 0) {
+	    msg_error("message %s: %s", STR_C(m->env.id), STR_C(err));
+	    rc = -1;
+	} else if (d->qcache) {
+	    (void) qcache_remove(d->qcache, d->channel, name, &err);
+	}
+    } else {
+	rc = requeue(d, path, name, m, res, delay_sent);
+    }
+    /* 4. The log. */
+    for (i = 0; i < n; i++) {
+	const DRESULT *r = &res[i];
+	const QRCPT *q = &m->env.rcpt[i];
+
+	str_reset(&info);
+	if (r->state == DR_DELIVERED) {
+	    str_cpy(&info, STR_C(r->info));
+	    if (want[i])
+		str_catf(&info, "%s%s notification sent", info.len ? "; " : "",
+			 dsn_action_name(want[i]));
+	    d_log(d, m, q, maillog_code('D', r->tls, r->sasl), STR_C(info));
+	    d->n_delivered++;
+	} else if (r->state == DR_FAILED) {
+	    str_printf(&info, "%s %s%s", r->status, STR_C(r->diag),
+		       r->expired ? " (return period passed)" : "");
+	    if (*from == 0)
+		str_cat(&info, "; no notification: null sender");
+	    else if (!want[i])
+		str_cat(&info, "; no notification: NOTIFY");
+	    d_log(d, m, q, "R", STR_C(info));
+	    d->n_failed++;
+	} else {
+	    str_printf(&info, "%s %s", r->status, STR_C(r->diag));
+	    if (want[i] == DSN_DELAYED && delay_sent)
+		str_cat(&info, "; delay notification sent");
+	    d_log(d, m, q, settled > 0 ? "Z" : "Q", STR_C(info));
+	    d->n_requeued++;
+	}
+    }
+    free(want);
+    str_free(&err);
+    str_free(&info);
+    return rc;
+}

@@ -1,0 +1,678 @@
+/*
+ * NAME
+ *	smtpcli - the SMTP client (see smtpcli.h)
+ * DESCRIPTION
+ *	Blocking in behaviour, non-blocking underneath: every read and
+ *	write waits with port_wait_fd() for at most the stage's timeout, so
+ *	a silent server costs a bounded time.  Input is kept in c->in from
+ *	c->pos on; a reply is taken line by line from it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "smtpcli.h"
+#include "netcli.h"
+#include "esmtp.h"
+#include "queue.h"
+#include "sasl.h"
+#include "mem.h"
+
+#define QUIT_MS		5000
+#define CHUNK		65536
+
+struct SMTPCLI {
+    int     fd;
+    TLS_CONN *tls;
+    STR     peer;
+    STR     in;
+    size_t  pos;
+    unsigned ext;
+    long    size_limit;
+    int     authenticated;
+    int     dead;
+    STR     tls_info;
+    SMTPCLI_OPTS o;
+};
+
+void    smtp_reply_free(SMTP_REPLY *r)
+{
+    str_free(&r->text);
+    memset(r, 0, sizeof(*r));
+}
+
+void    smtpcli_fail_free(SMTPCLI_FAIL *f)
+{
+    smtp_reply_free(&f->reply);
+    str_free(&f->text);
+    f->tls_failed = 0;
+}
+
+/* ---- input and output ------------------------------------------------ */
+
+/* Writes everything or fails (-1, err set). */
+static int cli_write(SMTPCLI *c, const char *p, size_t n, long ms, const char *stage, STR *err)
+{
+    STR     terr = STR_INIT;
+    long    put;
+    int     want, w;
+
+    while (n > 0) {
+	want = 0;
+	if (c->tls) {
+	    put = tls_write(c->tls, p, n, &want, &terr);
+	} else {
+	    put = (long) write(c->fd, p, n);
+	    if (put < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		want = TLS_WANT_WRITE;
+	}
+	if (put > 0) {
+	    p += put;
+	    n -= (size_t) put;
+	    continue;
+	}
+	if (put < 0 && want) {
+	    w = port_wait_fd(c->fd, want == TLS_WANT_WRITE, ms);
+	    if (w > 0)
+		continue;
+	    str_printf(err, "%s %s: %s", w == 0 ? "timed out on" : "lost connection with",
+		       STR_C(c->peer), stage);
+	} else {
+	    str_printf(err, "lost connection with %s %s%s%s", STR_C(c->peer), stage,
+		       terr.len ? ": " : "", c->tls ? STR_C(terr) : strerror(errno));
+	}
+	str_free(&terr);
+	c->dead = 1;
+	return -1;
+    }
+    str_free(&terr);
+    return 0;
+}
+
+/* Reads more input; -1 with err on close, error or time-out. */
+static int cli_fill(SMTPCLI *c, long ms, const char *stage, STR *err)
+{
+    char    buf[16384];
+    STR     terr = STR_INIT;
+    long    got;
+    int     want, w;
+
+    if (c->pos > 0 && c->pos == c->in.len) {
+	str_reset(&c->in);
+	c->pos = 0;
+    }
+    for (;;) {
+	want = 0;
+	if (c->tls) {
+	    got = tls_read(c->tls, buf, sizeof(buf), &want, &terr);
+	} else {
+	    got = (long) read(c->fd, buf, sizeof(buf));
+	    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		want = TLS_WANT_READ;
+	}
+	if (got > 0) {
+	    str_catn(&c->in, buf, (size_t) got);
+	    str_free(&terr);
+	    return 0;
+	}
+	if (got < 0 && want) {
+	    w = port_wait_fd(c->fd, want == TLS_WANT_WRITE, ms);
+	    if (w > 0)
+		continue;
+	    str_printf(err, "%s %s %s", w == 0 ? "timed out talking to" : "lost connection with",
+		       STR_C(c->peer), stage);
+	} else if (got == 0) {
+	    str_printf(err, "lost connection with %s %s (the server closed it)",
+		       STR_C(c->peer), stage);
+	} else {
+	    str_printf(err, "lost connection with %s %s: %s", STR_C(c->peer), stage,
+		       c->tls ? STR_C(terr) : strerror(errno));
+	}
+	str_free(&terr);
+	c->dead = 1;
+	return -1;
+    }
+}
+
+static void make_status(SMTP_REPLY *r, const char *first)
+{
+    const char *p = first + 4;
+    size_t  n = 0;
+
+    r->status[0] = 0;
+    if (strlen(first) > 4 && (p[0] == '2' || p[0] == '4' || p[0] == '5') && p[1] == '.') {
+	n = strspn(p, "0123456789.");
+	if (n < sizeof(r->status) && n >= 5 && p[n - 1] != '.' && (p[n] == ' ' || p[n] == 0)) {
+	    memcpy(r->status, p, n);
+	    r->status[n] = 0;
+	    if (r->status[0] == first[0])
+		return;
+	}
+    }
+    snprintf(r->status, sizeof(r->status), "%c.0.0", first[0]);
+}
+
+/*
+ * One reply, every line; lines (may be NULL) receives each line's text
+ * after the code.  -1 with err on a broken connection or bad syntax.
+ */
+static int cli_reply(SMTPCLI *c, SMTP_REPLY *r, STRLIST *lines, long ms, const char *stage,
+		     STR *err)
+{
+    char   *nl, *line;
+    size_t  len, total = 0;
+    int     n = 0, last = 0;
+
+    smtp_reply_free(r);
+    while (!last) {
+	while ((nl = memchr(c->in.s ? c->in.s + c->pos : "", '\n', c->in.len - c->pos)) == NULL) {
+	    if (c->in.len - c->pos > SMTPCLI_MAX_REPLY) {
+		str_printf(err, "protocol error: %s sent a reply line over %d bytes %s",
+			   STR_C(c->peer), SMTPCLI_MAX_REPLY, stage);
+		c->dead = 1;
+		return -1;
+	    }
+	    if (cli_fill(c, ms, stage, err) < 0)
+		return -1;
+	}
+	line = c->in.s + c->pos;
+	len = (size_t) (nl - line);
+	c->pos += len + 1;
+	if (len > 0 && line[len - 1] == '\r')
+	    len--;
+	total += len;
+	if (len < 3 || !isdigit((unsigned char) line[0]) || !isdigit((unsigned char) line[1])
+	    || !isdigit((unsigned char) line[2]) || (len > 3 && line[3] != ' ' && line[3] != '-')
+	    || (n > 0 && memcmp(line, r->text.s, 3) != 0) || ++n > SMTPCLI_MAX_LINES
+	    || total > SMTPCLI_MAX_REPLY) {
+	    str_printf(err, "protocol error: %s sent a malformed reply %s", STR_C(c->peer), stage);
+	    c->dead = 1;
+	    return -1;
+	}
+	last = len == 3 || line[3] == ' ';
+	if (n == 1)
+	    str_catn(&r->text, line, len);
+	else {
+	    str_catc(&r->text, ' ');
+	    str_catn(&r->text, line + (len > 4 ? 4 : len), len > 4 ? len - 4 : 0);
+	}
+	if (lines)
+	    strlist_addn(lines, line + (len > 4 ? 4 : len), len > 4 ? len - 4 : 0);
+    }
+    r->code = atoi(r->text.s);
+    make_status(r, STR_C(r->text));
+    return 0;
+}
+
+/* Sends a command line (CRLF added) and reads the reply. */
+static int cli_command(SMTPCLI *c, const char *cmd, SMTP_REPLY *r, STRLIST *lines,
+		       const char *stage, STR *err)
+{
+    STR     line = STR_INIT;
+    int     rc;
+
+    str_printf(&line, "%s\r\n", cmd);
+    rc = cli_write(c, line.s, line.len, c->o.command_ms, stage, err);
+    str_free(&line);
+    if (rc < 0)
+	return -1;
+    return cli_reply(c, r, lines, c->o.command_ms, stage, err);
+}
+
+/* ---- the session's start ---------------------------------------------- */
+
+static void parse_ehlo(SMTPCLI *c, const STRLIST *lines)
+{
+    size_t  i;
+    const char *l;
+
+    c->ext = 0;
+    c->size_limit = 0;
+    for (i = 1; i < lines->n; i++) {
+	l = lines->v[i];
+	if (strcasecmp(l, "PIPELINING") == 0)
+	    c->ext |= SMTPCLI_EXT_PIPELINING;
+	else if (strncasecmp(l, "SIZE", 4) == 0 && (l[4] == 0 || l[4] == ' ')) {
+	    c->ext |= SMTPCLI_EXT_SIZE;
+	    c->size_limit = l[4] ? atol(l + 5) : 0;
+	} else if (strcasecmp(l, "8BITMIME") == 0)
+	    c->ext |= SMTPCLI_EXT_8BITMIME;
+	else if (strcasecmp(l, "DSN") == 0)
+	    c->ext |= SMTPCLI_EXT_DSN;
+	else if (strcasecmp(l, "STARTTLS") == 0)
+	    c->ext |= SMTPCLI_EXT_STARTTLS;
+	else if (strcasecmp(l, "ENHANCEDSTATUSCODES") == 0)
+	    c->ext |= SMTPCLI_EXT_ENHANCED;
+	else if (strncasecmp(l, "AUTH", 4) == 0 && (l[4] == ' ' || l[4] == '=')) {
+	    STR     up = STR_INIT;
+
+	    str_printf(&up, " %s ", l + 5);
+	    str_upper(&up);
+	    if (strstr(STR_C(up), " PLAIN "))
+		c->ext |= SMTPCLI_EXT_AUTH_PLAIN;
+	    if (strstr(STR_C(up), " LOGIN "))
+		c->ext |= SMTPCLI_EXT_AUTH_LOGIN;
+	    str_free(&up);
+	}
+    }
+}
+
+/* EHLO, else HELO; -1 with why filled. */
+static int cli_hello(SMTPCLI *c, SMTPCLI_FAIL *why)
+{
+    STRLIST lines = STRLIST_INIT;
+    STR     cmd = STR_INIT;
+    int     rc;
+
+    str_printf(&cmd, "EHLO %s", c->o.helo);
+    rc = cli_command(c, STR_C(cmd), &why->reply, &lines, "after EHLO", &why->text);
+    if (rc == 0 && why->reply.code / 100 == 5) {
+	str_printf(&cmd, "HELO %s", c->o.helo);
+	strlist_reset(&lines);
+	rc = cli_command(c, STR_C(cmd), &why->reply, NULL, "after HELO", &why->text);
+	c->ext = 0;
+    } else if (rc == 0 && why->reply.code / 100 == 2) {
+	parse_ehlo(c, &lines);
+    }
+    if (rc == 0 && why->reply.code / 100 != 2) {
+	str_printf(&why->text, "%s refused EHLO/HELO: %s", STR_C(c->peer),
+		   STR_C(why->reply.text));
+	rc = -1;
+    }
+    strlist_free(&lines);
+    str_free(&cmd);
+    return rc;
+}
+
+static int cli_starttls(SMTPCLI *c, SMTPCLI_FAIL *why)
+{
+    STR     err = STR_INIT;
+    int     rc, w;
+
+    if (cli_command(c, "STARTTLS", &why->reply, NULL, "after STARTTLS", &why->text) < 0)
+	return -1;
+    if (why->reply.code != 220) {
+	if (c->o.tls == SMTPCLI_TLS_MAY)
+	    return 0;			/* opportunistic: go on in plain text */
+	str_printf(&why->text, "%s refused STARTTLS (%s) and the channel requires TLS"
+		   " (musttlsclient)", STR_C(c->peer), STR_C(why->reply.text));
+	why->tls_failed = 1;
+	return -1;
+    }
+    /* RFC 3207: nothing read before the handshake may be used after it. */
+    str_reset(&c->in);
+    c->pos = 0;
+    if ((c->tls = tls_conn_client(c->o.tls_ctx, c->fd, c->o.tls_name, &err)) == NULL)
+	goto fail;
+    for (;;) {
+	rc = tls_handshake(c->tls, &err);
+	if (rc == TLS_OK)
+	    break;
+	if (rc == TLS_ERR)
+	    goto fail;
+	w = port_wait_fd(c->fd, rc == TLS_WANT_WRITE, c->o.command_ms);
+	if (w <= 0) {
+	    str_printf(&err, "timed out in the TLS handshake");
+	    goto fail;
+	}
+    }
+    str_printf(&c->tls_info, "%s %s", tls_protocol(c->tls), tls_cipher(c->tls));
+    str_free(&err);
+    smtp_reply_free(&why->reply);
+    return cli_hello(c, why);
+  fail:
+    str_printf(&why->text, "TLS with %s failed: %s", STR_C(c->peer), STR_C(err));
+    why->tls_failed = 1;
+    c->dead = 1;
+    str_free(&err);
+    return -1;
+}
+
+static int cli_auth(SMTPCLI *c, SMTPCLI_FAIL *why)
+{
+    STR     raw = STR_INIT, b64 = STR_INIT, cmd = STR_INIT;
+    int     rc = -1;
+
+    if (c->o.user == NULL || c->tls == NULL
+	|| !(c->ext & (SMTPCLI_EXT_AUTH_PLAIN | SMTPCLI_EXT_AUTH_LOGIN)))
+	return 0;			/* no credentials, no TLS, or no mechanism: no AUTH */
+    if (c->ext & SMTPCLI_EXT_AUTH_PLAIN) {
+	str_catc(&raw, 0);
+	str_cat(&raw, c->o.user);
+	str_catc(&raw, 0);
+	str_cat(&raw, c->o.password ? c->o.password : "");
+	sasl_b64_encode((const unsigned char *) raw.s, raw.len, &b64);
+	str_printf(&cmd, "AUTH PLAIN %s", STR_C(b64));
+	if (cli_command(c, STR_C(cmd), &why->reply, NULL, "after AUTH", &why->text) < 0)
+	    goto out;
+    } else {
+	if (cli_command(c, "AUTH LOGIN", &why->reply, NULL, "after AUTH", &why->text) < 0)
+	    goto out;
+	if (why->reply.code == 334) {
+	    sasl_b64_encode((const unsigned char *) c->o.user, strlen(c->o.user), &b64);
+	    if (cli_command(c, STR_C(b64), &why->reply, NULL, "after AUTH", &why->text) < 0)
+		goto out;
+	}
+	if (why->reply.code == 334) {
+	    const char *pw = c->o.password ? c->o.password : "";
+
+	    sasl_b64_encode((const unsigned char *) pw, strlen(pw), &b64);
+	    if (cli_command(c, STR_C(b64), &why->reply, NULL, "after AUTH", &why->text) < 0)
+		goto out;
+	}
+    }
+    if (why->reply.code == 235) {
+	c->authenticated = 1;
+	rc = 0;
+    } else {
+	str_printf(&why->text, "%s refused AUTH for %s: %s", STR_C(c->peer), c->o.user,
+		   STR_C(why->reply.text));
+    }
+  out:
+    str_free(&raw);
+    str_free(&b64);
+    str_free(&cmd);
+    return rc;
+}
+
+SMTPCLI *smtpcli_open(int fd, const char *peer, const SMTPCLI_OPTS *o, SMTPCLI_FAIL *why)
+{
+    SMTPCLI *c = mem_calloc(1, sizeof(*c));
+
+    smtpcli_fail_free(why);
+    c->fd = fd;
+    c->o = *o;
+    str_cpy(&c->peer, peer);
+    if (cli_reply(c, &why->reply, NULL, o->greeting_ms, "waiting for the greeting",
+		  &why->text) < 0)
+	goto fail;
+    if (why->reply.code != 220) {
+	str_printf(&why->text, "%s greeted with %s", peer, STR_C(why->reply.text));
+	goto fail;
+    }
+    if (cli_hello(c, why) < 0)
+	goto fail;
+    if (o->tls != SMTPCLI_TLS_NO && (c->ext & SMTPCLI_EXT_STARTTLS)) {
+	if (cli_starttls(c, why) < 0)
+	    goto fail;
+    } else if (o->tls == SMTPCLI_TLS_MUST) {
+	str_printf(&why->text, "%s does not offer STARTTLS and the channel requires TLS"
+		   " (musttlsclient)", peer);
+	why->tls_failed = 1;
+	goto fail;
+    }
+    if (cli_auth(c, why) < 0)
+	goto fail;
+    smtp_reply_free(&why->reply);
+    return c;
+  fail:
+    c->dead = 1;
+    smtpcli_close(c);
+    return NULL;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static void mail_command(const SMTPCLI *c, const SMTPCLI_MSG *m, STR *out)
+{
+    STR     x = STR_INIT;
+
+    str_catf(out, "MAIL FROM:<%s>", m->from);
+    if (c->ext & SMTPCLI_EXT_SIZE)
+	str_catf(out, " SIZE=%lu", (unsigned long) m->len);
+    if (m->eightbit && (c->ext & SMTPCLI_EXT_8BITMIME))
+	str_cat(out, " BODY=8BITMIME");
+    if (c->ext & SMTPCLI_EXT_DSN) {
+	if (m->ret == QUEUE_RET_FULL || m->ret == QUEUE_RET_HDRS)
+	    str_cat(out, m->ret == QUEUE_RET_FULL ? " RET=FULL" : " RET=HDRS");
+	if (m->envid && *m->envid) {
+	    xtext_encode(m->envid, &x);
+	    str_catf(out, " ENVID=%s", STR_C(x));
+	}
+    }
+    str_cat(out, "\r\n");
+    str_free(&x);
+}
+
+static void rcpt_command(const SMTPCLI *c, const SMTPCLI_RCPT *r, STR *out)
+{
+    STR     x = STR_INIT;
+    const char *semi;
+    int     n = 0;
+
+    str_catf(out, "RCPT TO:<%s>", r->addr);
+    if (c->ext & SMTPCLI_EXT_DSN) {
+	if (r->notify) {
+	    str_cat(out, " NOTIFY=");
+	    if (r->notify & QUEUE_NOTIFY_NEVER)
+		str_cat(out, "NEVER");
+	    if (r->notify & QUEUE_NOTIFY_SUCCESS)
+		str_catf(out, "%sSUCCESS", n++ ? "," : "");
+	    if (r->notify & QUEUE_NOTIFY_FAILURE)
+		str_catf(out, "%sFAILURE", n++ ? "," : "");
+	    if (r->notify & QUEUE_NOTIFY_DELAY)
+		str_catf(out, "%sDELAY", n++ ? "," : "");
+	}
+	if (r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL && semi[1]) {
+	    xtext_encode(semi + 1, &x);
+	    str_catf(out, " ORCPT=%.*s;%s", (int) (semi - r->orcpt), r->orcpt, STR_C(x));
+	}
+    }
+    str_cat(out, "\r\n");
+    str_free(&x);
+}
+
+/* Writes the message dot-stuffed, then the final dot. */
+static int send_body(SMTPCLI *c, const SMTPCLI_MSG *m, STR *err)
+{
+    STR     out = STR_INIT;
+    const char *p = m->body, *end = m->body + m->len, *nl;
+    int     rc = 0;
+
+    while (p < end && rc == 0) {
+	nl = memchr(p, '\n', (size_t) (end - p));
+	nl = nl ? nl + 1 : end;
+	if (*p == '.')
+	    str_catc(&out, '.');
+	str_catn(&out, p, (size_t) (nl - p));
+	p = nl;
+	if (out.len >= CHUNK) {
+	    rc = cli_write(c, out.s, out.len, c->o.data_ms, "while sending the message", err);
+	    str_reset(&out);
+	}
+    }
+    if (m->len > 0 && (m->len < 2 || memcmp(end - 2, "\r\n", 2) != 0))
+	str_cat(&out, "\r\n");
+    str_cat(&out, ".\r\n");
+    if (rc == 0)
+	rc = cli_write(c, out.s, out.len, c->o.data_ms, "while sending the message", err);
+    str_free(&out);
+    return rc;
+}
+
+static void set_reply(SMTP_REPLY *dst, const SMTP_REPLY *src)
+{
+    dst->code = src->code;
+    memcpy(dst->status, src->status, sizeof(dst->status));
+    str_cpy(&dst->text, STR_C(src->text));
+}
+
+static void set_lost(SMTPCLI_MSG *m, const STR *err)
+{
+    size_t  i;
+
+    for (i = 0; i < m->nrcpt; i++) {
+	if (m->rcpt[i].reply.code == 0 || m->rcpt[i].reply.code / 100 == 2) {
+	    m->rcpt[i].reply.code = 0;
+	    snprintf(m->rcpt[i].reply.status, sizeof(m->rcpt[i].reply.status), "4.4.2");
+	    str_cpy(&m->rcpt[i].reply.text, STR_C(*err));
+	}
+    }
+}
+
+int     smtpcli_send(SMTPCLI *c, SMTPCLI_MSG *m, STR *err)
+{
+    SMTP_REPLY mail, data, fin;
+    STR     buf = STR_INIT;
+    size_t  i, accepted = 0;
+    int     pipe = (c->ext & SMTPCLI_EXT_PIPELINING) != 0, rc = -1;
+
+    memset(&mail, 0, sizeof(mail));
+    memset(&data, 0, sizeof(data));
+    memset(&fin, 0, sizeof(fin));
+    m->dsn_passed = (c->ext & SMTPCLI_EXT_DSN) != 0;
+    for (i = 0; i < m->nrcpt; i++)
+	smtp_reply_free(&m->rcpt[i].reply);
+    if (c->dead) {
+	str_printf(err, "the connection with %s is closed", STR_C(c->peer));
+	set_lost(m, err);
+	return -1;
+    }
+    if (c->size_limit > 0 && (unsigned long) m->len > (unsigned long) c->size_limit) {
+	for (i = 0; i < m->nrcpt; i++) {
+	    m->rcpt[i].reply.code = 552;
+	    snprintf(m->rcpt[i].reply.status, sizeof(m->rcpt[i].reply.status), "5.3.4");
+	    str_printf(&m->rcpt[i].reply.text, "552 5.3.4 message size %lu exceeds the limit"
+		       " of %ld bytes of %s", (unsigned long) m->len, c->size_limit,
+		       STR_C(c->peer));
+	}
+	return 0;
+    }
+    mail_command(c, m, &buf);
+    if (pipe) {
+	for (i = 0; i < m->nrcpt; i++)
+	    rcpt_command(c, &m->rcpt[i], &buf);
+	str_cat(&buf, "DATA\r\n");
+    }
+    if (cli_write(c, buf.s, buf.len, c->o.command_ms, "while sending MAIL FROM", err) < 0
+	|| cli_reply(c, &mail, NULL, c->o.command_ms, "after MAIL FROM", err) < 0)
+	goto lost;
+    for (i = 0; i < m->nrcpt; i++) {
+	if (!pipe && mail.code / 100 != 2)
+	    break;
+	if (!pipe) {
+	    str_reset(&buf);
+	    rcpt_command(c, &m->rcpt[i], &buf);
+	    if (cli_write(c, buf.s, buf.len, c->o.command_ms, "while sending RCPT TO", err) < 0)
+		goto lost;
+	}
+	if (cli_reply(c, &m->rcpt[i].reply, NULL, c->o.command_ms, "after RCPT TO", err) < 0)
+	    goto lost;
+	if (mail.code / 100 == 2 && m->rcpt[i].reply.code / 100 == 2)
+	    accepted++;
+    }
+    if (pipe || (mail.code / 100 == 2 && accepted > 0)) {
+	if (!pipe && cli_write(c, "DATA\r\n", 6, c->o.command_ms, "while sending DATA", err) < 0)
+	    goto lost;
+	if (cli_reply(c, &data, NULL, c->o.command_ms, "after DATA", err) < 0)
+	    goto lost;
+    }
+    if (data.code == 354 && (mail.code / 100 != 2 || accepted == 0)) {
+	/* A server that said 354 with nobody to deliver to: end it empty. */
+	if (cli_write(c, ".\r\n", 3, c->o.command_ms, "while ending DATA", err) < 0
+	    || cli_reply(c, &fin, NULL, c->o.data_ms, "after the end of DATA", err) < 0)
+	    goto lost;
+    } else if (data.code == 354) {
+	if (send_body(c, m, err) < 0
+	    || cli_reply(c, &fin, NULL, c->o.data_ms, "after the end of the message", err) < 0)
+	    goto lost;
+    }
+    /* Each recipient's outcome. */
+    for (i = 0; i < m->nrcpt; i++) {
+	SMTP_REPLY *r = &m->rcpt[i].reply;
+
+	if (mail.code / 100 != 2)
+	    set_reply(r, &mail);
+	else if (r->code / 100 != 2)
+	    continue;
+	else if (data.code != 354)
+	    set_reply(r, &data);
+	else
+	    set_reply(r, &fin);
+    }
+    rc = 0;
+    goto out;
+  lost:
+    /* Whatever was not settled by a 4xx/5xx is a temporary failure. */
+    for (i = 0; i < m->nrcpt; i++)
+	if (mail.code / 100 == 4 || mail.code / 100 == 5)
+	    set_reply(&m->rcpt[i].reply, &mail);
+    set_lost(m, err);
+    c->dead = 1;
+  out:
+    smtp_reply_free(&mail);
+    smtp_reply_free(&data);
+    smtp_reply_free(&fin);
+    str_free(&buf);
+    return rc;
+}
+
+int     smtpcli_rset(SMTPCLI *c)
+{
+    SMTP_REPLY r;
+    STR     err = STR_INIT;
+    int     rc;
+
+    memset(&r, 0, sizeof(r));
+    if (c->dead)
+	return -1;
+    rc = cli_command(c, "RSET", &r, NULL, "after RSET", &err);
+    if (rc == 0 && r.code / 100 != 2)
+	rc = -1;
+    if (rc < 0)
+	c->dead = 1;
+    smtp_reply_free(&r);
+    str_free(&err);
+    return rc;
+}
+
+void    smtpcli_close(SMTPCLI *c)
+{
+    SMTP_REPLY r;
+    STR     err = STR_INIT;
+
+    if (c == NULL)
+	return;
+    memset(&r, 0, sizeof(r));
+    if (!c->dead) {
+	c->o.command_ms = QUIT_MS;
+	(void) cli_command(c, "QUIT", &r, NULL, "after QUIT", &err);
+    }
+    tls_conn_free(c->tls);
+    if (c->fd >= 0)
+	(void) close(c->fd);
+    smtp_reply_free(&r);
+    str_free(&err);
+    str_free(&c->peer);
+    str_free(&c->in);
+    str_free(&c->tls_info);
+    free(c);
+}
+
+unsigned smtpcli_ext(const SMTPCLI *c)
+{
+    return c->ext;
+}
+
+long    smtpcli_size_limit(const SMTPCLI *c)
+{
+    return c->size_limit;
+}
+
+int     smtpcli_tls(const SMTPCLI *c)
+{
+    return c->tls != NULL;
+}
+
+int     smtpcli_authenticated(const SMTPCLI *c)
+{
+    return c->authenticated;
+}
+
+const char *smtpcli_tls_info(const SMTPCLI *c)
+{
+    return STR_C(c->tls_info);
+}
