@@ -289,21 +289,5 @@ static int deliver_main(const CLI_CMD *cmd)
 
 int     main(int argc, char **argv)
 {
-    CLI_CMD cmd;
-    STR     err = STR_INIT;
-    char  **args = mem_calloc((size_t) argc + 1, sizeof(char *));
-    int     i, rc;
-
-    msg_progname("pmdf_deliver");
-    memset(&cmd, 0, sizeof(cmd));
-    args[0] = "pmdf_deliver";
-    for (i = 1; i < argc; i++)
-	args[i] = argv[i];
-    if (cli_parse(deliver_verb, argc, args, &cmd, &err) < 0)
-	msg_fatal("%s", STR_C(err));
-    rc = cli_dispatch(deliver_verb, &cmd);
-    cli_free(&cmd);
-    free(args);
-    str_free(&err);
-    return rc;
+    return cli_program_main(deliver_verb, "pmdf_deliver", argc, argv);
 }

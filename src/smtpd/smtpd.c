@@ -344,21 +344,5 @@ static int server_main(const CLI_CMD *cmd)
 
 int     main(int argc, char **argv)
 {
-    CLI_CMD cmd;
-    STR     err = STR_INIT;
-    char  **args = mem_calloc((size_t) argc + 1, sizeof(char *));
-    int     i, rc;
-
-    msg_progname("tcp_smtp_server");
-    memset(&cmd, 0, sizeof(cmd));
-    args[0] = "tcp_smtp_server";
-    for (i = 1; i < argc; i++)
-	args[i] = argv[i];
-    if (cli_parse(server_verb, argc, args, &cmd, &err) < 0)
-	msg_fatal("%s", STR_C(err));
-    rc = cli_dispatch(server_verb, &cmd);
-    cli_free(&cmd);
-    free(args);
-    str_free(&err);
-    return rc;
+    return cli_program_main(server_verb, "tcp_smtp_server", argc, argv);
 }

@@ -1604,3 +1604,24 @@ int cli_help(const CLI_VERB *table, int nwords, char **words, FILE *fp,
 	help_verb(path, depth, fp);
     return 0;
 }
+
+int cli_program_main(const CLI_VERB *table, const char *name, int argc, char **argv)
+{
+    CLI_CMD cmd;
+    STR     err = STR_INIT;
+    char  **args = mem_calloc((size_t) argc + 1, sizeof(char *));
+    int     i, rc;
+
+    msg_progname(name);
+    memset(&cmd, 0, sizeof(cmd));
+    args[0] = (char *) name;
+    for (i = 1; i < argc; i++)
+	args[i] = argv[i];
+    if (cli_parse(table, argc, args, &cmd, &err) < 0)
+	msg_fatal("%s", STR_C(err));
+    rc = cli_dispatch(table, &cmd);
+    cli_free(&cmd);
+    free(args);
+    str_free(&err);
+    return rc;
+}

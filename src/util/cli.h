@@ -19,6 +19,7 @@
  *	int cli_parse(const CLI_VERB *table, int argc, char **argv,
  *		      CLI_CMD *cmd, STR *err);
  *	int cli_dispatch(const CLI_VERB *table, const CLI_CMD *cmd);
+ *	int cli_program_main(const CLI_VERB *table, const char *name, int argc, char **argv);
  *	void cli_free(CLI_CMD *cmd);
  *
  *	int cli_present(const CLI_CMD *cmd, const char *qual);
@@ -52,6 +53,10 @@
  *	or -1 with err naming the offending word; cmd is then empty.  Either
  *	way cli_free() releases cmd (it is harmless on an empty one).
  *
+ *	cli_program_main() is the whole main() of a program whose command line
+ *	is one verb (table[0], named name): it parses argv as if argv[0] were
+ *	name, exits through msg_fatal() on a bad line, and returns what the
+ *	verb's function returns.
  *	cli_dispatch() prints help (on standard output) if cmd->help is set,
  *	otherwise runs the leaf verb's action and returns its result.
  *
@@ -204,6 +209,7 @@ struct CLI_CMD {
 int cli_parse(const CLI_VERB *table, int argc, char **argv,
 	      CLI_CMD *cmd, STR *err);
 int cli_dispatch(const CLI_VERB *table, const CLI_CMD *cmd);
+int cli_program_main(const CLI_VERB *table, const char *name, int argc, char **argv);
 void cli_free(CLI_CMD *cmd);
 
 int cli_present(const CLI_CMD *cmd, const char *qual);
