@@ -192,6 +192,7 @@ $ lib_srcs = lib_srcs + ",[.SRC.UTIL]OPTFILE.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]COUNTERS.C"
 $ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]QNOTIFY.C"
 $ lib_srcs = lib_srcs + ",[.SRC.PORT]JOBWAKE_VMS.C"	! wake-ups: a no-op until the mailbox back-end
+$ lib_srcs = lib_srcs + ",[.SRC.GLOBAL]ENQUEUE.C"
 $ pmdf_srcs = ""
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]PMDF.C"
 $ pmdf_srcs = pmdf_srcs + ",[.SRC.PMDF]CMD_SHOW.C"

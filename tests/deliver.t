@@ -6,7 +6,9 @@
 # Python's email package for the notifications (field by field), a second
 # instance of our server (with TLS) and Postfix's smtp-sink as next hops.
 #   l          a known user (Maildir, password database), an unknown user
-#              (5.1.1 -> a notification with ORCPT, ENVID, the message)
+#              (5.1.1 -> a notification with ORCPT, ENVID, the message),
+#              an alias defined after queueing (expanded: ORCPT, ENVID,
+#              RET kept, NOTIFY=SUCCESS answered with Action: expanded)
 #   tcp_relay  daemon 127.0.0.1 port N, maytls: the message arrives intact
 #              at the second instance, over STARTTLS (DS in the log,
 #              ESMTPS in its Received:); a recipient it refuses (550) is
@@ -213,6 +215,43 @@ is($r0->{status}, '5.1.1', 'Status: 5.1.1');
 like($r0->{'diagnostic-code'} // '', qr/user unknown/, 'Diagnostic-Code');
 is($dsn->{returned_subject}, 'to nobody', 'the returned message is attached whole');
 like($dsn->{returned_body} // '', qr/Is anybody there\?/, 'with its body');
+
+# --- l: an alias defined after the message was queued --------------------------------
+# The SMTP server expands aliases at RCPT; an alias that appears later is
+# expanded by pmdf_deliver: its addresses are queued as a new message that
+# keeps ENVID, RET and ORCPT, and NOTIFY less SUCCESS, which is answered
+# here with Action: expanded (RFC 3461 6.2.7.3).
+is(smtplib('sender@mail.example.com', 'team@mail.example.com',
+           "Subject: to the team\r\nMessage-ID: <t1\@client.example>\r\n\r\nHello team.\r\n",
+           'ENVID=T9 RET=HDRS', 'NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Team@Example.ORG'),
+   "ok\n", 'smtplib: a message for team, not yet an alias');
+edit("$inst/table/aliases", sub { $_ .= "team: alice, carol\n" });
+($rc, $out, $err) = deliver('l');
+is($rc, 0, 'pmdf_deliver -channel=l: team is now an alias') or diag $err;
+like(mail_log(), qr/ l D \d+ sender\@mail\.example\.com rfc822;Team\@Example\.ORG team\@mail\.example\.com .*alias team expanded to alice carol/,
+     'D logged for team: expanded to alice and carol');
+my @lq = queue_files($inst, 'l');
+my ($exp) = grep { ($_->{envid} // '') eq 'T9' } map { read_queue($_) // {} } @lq;
+ok($exp, 'the expansion is queued as a new message with ENVID T9') or diag explain [map { read_queue($_) } @lq];
+$exp //= {};
+is($exp->{ret}, 2, 'RET=HDRS kept');
+is(join(',', map { "$_->{addr}|$_->{orcpt}|$_->{notify}" } @{$exp->{rcpt} // []}),
+   'alice@mail.example.com|rfc822;Team@Example.ORG|4,carol@mail.example.com|rfc822;Team@Example.ORG|4',
+   'each address keeps the ORCPT; NOTIFY is FAILURE alone (SUCCESS answered here)');
+deliver('l') for 1 .. 2;     # the expansion, then the notifications
+is(scalar(grep { ($_->{headers}{subject} // '') eq 'to the team' } @{maildir('alice')}), 1,
+   'alice got the team message');
+my @team = grep { ($_->{per_message}{'original-envelope-id'} // '') eq 'T9' } @{maildir('sender')};
+my ($expd) = grep { $_->{per_rcpt}[0]{action} eq 'expanded' } @team;
+ok($expd, 'the sender got an "expanded" notification') or diag explain \@team;
+is(($expd // {})->{per_rcpt}[0]{'original-recipient'}, 'rfc822;Team@Example.ORG', 'its Original-Recipient');
+is(($expd // {})->{per_rcpt}[0]{status}, '2.0.0', 'its Status: 2.0.0');
+my ($carol) = grep { $_->{per_rcpt}[0]{action} eq 'failed' } @team;
+ok($carol, 'carol (unknown) failed: a failure notification, as NOTIFY=FAILURE asked')
+    or diag explain \@team;
+is(($carol // {})->{per_rcpt}[0]{'final-recipient'}, 'rfc822;carol@mail.example.com', 'Final-Recipient carol');
+is(($carol // {})->{per_rcpt}[0]{'original-recipient'}, 'rfc822;Team@Example.ORG', 'Original-Recipient: the ORCPT given for team');
+is(scalar(@team), 2, 'and no "delivered" notification for alice');
 
 # --- tcp_relay: to our second instance, over STARTTLS --------------------------------------
 my $rbody = "Subject: relayed\r\nMessage-ID: <r1\@client.example>\r\n\r\nAcross the hop.\r\n.\r\n..two dots\r\n\x{e9}t\x{e9} 8bit\r\n";

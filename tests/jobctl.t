@@ -105,6 +105,8 @@ is(scalar(grep { $ids{$_} > 1 } keys %ids), 0, 'no message reached the sink twic
 ($rc, $out) = run($dir, "'$build/bin/pmdf' counters -show -channel=tcp_sink*");
 like($out, qr/Channel tcp_sink .*\n.*\n\s+Enqueued\s+100\s+100/, 'counters: tcp_sink enqueued 100 messages, 100 recipients')
     or diag $out;
+like($out, qr/Channel tcp_sink .*\n(?:(?!Channel).*\n)*?\s+Delivered\s+100\s+100\n/, "counters: pmdf_deliver counted tcp_sink's 100 messages, 100 recipients delivered")
+    or diag $out;
 
 # 4. A channel program that crashes: logged, the message kept and retried later.
 is(swaks('x@crash.example'), 0, 'swaks: mail for the crashing channel');

@@ -22,7 +22,7 @@
  *	unknown user the alias file and database are asked once more (mail
  *	queued to l by a program that did not expand aliases, as the SMTP
  *	server does): an alias is "expanded", its targets queued as a new
- *	message (d_enqueue).  Otherwise the recipient fails permanently,
+ *	message (enqueue.h).  Otherwise the recipient fails permanently,
  *	5.1.1, and is returned.  Aliases are not looked up for known users:
  *	the server expanded them already, and a second expansion of a
  *	self-referencing alias ("staff: staff, boss") would deliver twice.
@@ -254,10 +254,13 @@ static int maildir_write(DCTX *d, const char *user, const QMESSAGE *m, const cha
 }
 
 /* An unknown user that is an alias: its targets go out as a new message. */
-static int try_alias(DCTX *d, const QMESSAGE *m, const char *local, DRESULT *r)
+static int try_alias(DCTX *d, const QMESSAGE *m, const QRCPT *rcpt, const char *local,
+		     DRESULT *r)
 {
     STRLIST to = STRLIST_INIT;
     STR     err = STR_INIT;
+    ENQUEUE q;
+    ENQUEUE_MSG qm;
     size_t  i;
     int     rc;
 
@@ -267,14 +270,40 @@ static int try_alias(DCTX *d, const QMESSAGE *m, const char *local, DRESULT *r)
     if (rc < 0) {
 	dresult_set(r, DR_FAILED, "5.4.6", "alias %s: %s", local, STR_C(err));
     } else if (rc == 1) {
-	if (d_enqueue(d, STR_C(m->env.from), &to, 0, m->body, m->body_len, "alias", &err) < 0) {
+	/*
+	 * The addresses keep the sender's DSN requests (ORCPT, ENVID, RET,
+	 * NOTIFY) but SUCCESS: that is answered here, Action: expanded, and
+	 * not again for each address (RFC 3461 section 6.2.7.3).
+	 */
+	d_enqueuer(d, &q, 0);
+	memset(&qm, 0, sizeof(qm));
+	qm.from = STR_C(m->env.from);
+	qm.to = &to;
+	qm.notify = rcpt->notify & ~QUEUE_NOTIFY_SUCCESS;
+	if (rcpt->notify != 0 && qm.notify == 0)
+	    qm.notify = QUEUE_NOTIFY_NEVER;
+	qm.orcpt = rcpt->orcpt.len ? STR_C(rcpt->orcpt) : NULL;
+	qm.envid = STR_C(m->env.envid);
+	qm.ret = m->env.ret;
+	qm.body = m->body;
+	qm.len = m->body_len;
+	qm.what = "alias";
+	switch (enqueue_message(&q, &qm, &err)) {
+	case -1:
 	    dresult_set(r, DR_TEMP, "4.3.0", "alias %s: cannot queue the expansion: %s", local,
 			STR_C(err));
-	} else {
+	    break;
+	case 1:
+	    dresult_set(r, DR_FAILED, "5.1.1", "alias %s: none of its addresses can be routed",
+			local);
+	    break;
+	default:
 	    dresult_set(r, DR_DELIVERED, "2.0.0", NULL);
+	    r->expanded = 1;
 	    str_printf(&r->info, "alias %s expanded to", local);
 	    for (i = 0; i < to.n; i++)
 		str_catf(&r->info, " %s", to.v[i]);
+	    break;
 	}
     }
     strlist_free(&to);
@@ -298,7 +327,7 @@ void    d_local_deliver(DCTX *d, const QMESSAGE *m, DRESULT *res)
 	    continue;
 	}
 	if (!user_known(d, STR_C(user), STR_C(local))) {
-	    if (!try_alias(d, m, STR_C(local), r))
+	    if (!try_alias(d, m, &m->env.rcpt[i], STR_C(local), r))
 		dresult_set(r, DR_FAILED, "5.1.1", "user unknown: no mailbox %s here", STR_C(user));
 	    continue;
 	}

@@ -13,7 +13,7 @@
  *	   or relayed to a hop that took no DSN parameters (NOTIFY=SUCCESS),
  *	   delayed (NOTIFY=DELAY, once a warning age of the notices has
  *	   passed, and only once per message: the envelope flag).  It is
- *	   queued (d_enqueue) with envelope From <> to the original sender,
+ *	   queued (enqueue.h) with envelope From <> to the original sender,
  *	   routed by the rewrite rules like any address, aliases expanded
  *	   for l.  It is durable before step 3.  When it cannot be queued
  *	   the failed recipients stay in the queue (they are tried again),
@@ -23,17 +23,18 @@
  *	3. No recipient left: the file is removed.  Otherwise it is requeued
  *	   (queue_requeue) with the remaining recipients, the next attempt
  *	   number and the delay flag.  The queue cache follows.
- *	4. One mail log entry per recipient: D, DS, DA, DSA (delivered; S
+ *	4. The channel's counters: recipients delivered, returned and
+ *	   deferred, and the message when it left the queue.  They are
+ *	   added up in memory and written every D_COUNTERS_EVERY messages
+ *	   and at the end of the run (d_counters_flush), one Berkeley DB
+ *	   transaction each.  Then one mail log entry per recipient: D, DS, DA, DSA (delivered; S
  *	   when the outbound session was under TLS, A when authenticated), R
  *	   (failed and returned), Q (requeued), or Z instead of Q when other
  *	   recipients of the message were settled in this run (partial).
  *
- *	d_enqueue() queues a new message: every address is routed by the
- *	rewrite rules (source channel: the delivering channel); for l,
- *	aliases are expanded when asked (notifications); one queue file per
- *	destination channel, made durable and entered into the queue cache,
- *	with an E entry in the log.  An address that cannot be routed is
- *	left out with a warning; when none is left it returns 1.
+ *	d_enqueuer() sets up enqueue.h for a new message from this channel
+ *	(notifications, a local alias's targets): routed with the delivering
+ *	channel as source, into this run's queue cache, counters and log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,148 +71,15 @@ void    d_log(DCTX *d, const QMESSAGE *m, const QRCPT *r, const char *code, cons
 
 /* ---- queueing a new message --------------------------------------------- */
 
-typedef struct ROUTED {
-    STRLIST chan;
-    STRLIST addr;
-} ROUTED;
-
-static int route(DCTX *d, const char *addr, int expand, ROUTED *out, int depth)
+void    d_enqueuer(DCTX *d, ENQUEUE *q, int expand_aliases)
 {
-    RW_REQUEST req;
-    RW_RESULT res;
-    STRLIST targets = STRLIST_INIT;
-    STR     err = STR_INIT, local = STR_INIT;
-    const char *at;
-    size_t  i;
-    int     rc = 0;
-
-    rw_request_init(&req);
-    rw_result_init(&res);
-    req.source_channel = d->channel;
-    if (rewrite_address(d->rw, addr, &req, &res, &err) < 0) {
-	msg_warn("cannot route <%s>: %s; it is left out", addr, STR_C(err));
-	rc = -1;
-    } else if (expand && depth == 0 && strcmp(STR_C(res.channel), "l") == 0
-	       && d->cfg.aliases != NULL) {
-	at = strrchr(STR_C(res.address), '@');
-	str_cpyn(&local, STR_C(res.address),
-		 at ? (size_t) (at - STR_C(res.address)) : res.address.len);
-	if (alias_expand(d->cfg.aliases, STR_C(local), &targets, &err) < 0) {
-	    msg_warn("alias %s: %s; <%s> is left out", STR_C(local), STR_C(err), addr);
-	    rc = -1;
-	} else if (targets.n > 0) {
-	    for (i = 0; i < targets.n; i++)
-		(void) route(d, targets.v[i], expand, out, depth + 1);
-	} else {
-	    strlist_add(&out->chan, STR_C(res.channel));
-	    strlist_add(&out->addr, STR_C(res.address));
-	}
-    } else {
-	strlist_add(&out->chan, STR_C(res.channel));
-	strlist_add(&out->addr, STR_C(res.address));
-    }
-    rw_result_free(&res);
-    strlist_free(&targets);
-    str_free(&err);
-    str_free(&local);
-    return rc;
-}
-
-static void log_enqueued(DCTX *d, const QMSG_W *w, const char *from, const char *to,
-			 const char *what)
-{
-    MAILLOG_ENTRY e;
-    STR     err = STR_INIT;
-
-    if (d->log == NULL)
-	return;
-    memset(&e, 0, sizeof(e));
-    e.src = d->channel;
-    e.dst = queue_w_channel(w);
-    e.code = "E";
-    e.size = (long) queue_w_size(w);
-    e.from = from;
-    e.to = to;
-    e.msgid = queue_w_id(w);
-    e.info = what;
-    if (maillog_write(d->log, &e, &err) < 0)
-	msg_warn("%s", STR_C(err));
-    str_free(&err);
-}
-
-int     d_enqueue(DCTX *d, const char *from, const STRLIST *to, int expand_aliases,
-		          const char *body, size_t len, const char *what, STR *err)
-{
-    ROUTED  r;
-    STRLIST chans = STRLIST_INIT;
-    QMSG_W **ws;
-    QENVELOPE env;
-    QCACHE_REC rec;
-    STR     cerr = STR_INIT;
-    size_t  i, j, nw = 0;
-    int     rc = 0;
-
-    memset(&r, 0, sizeof(r));
-    for (i = 0; i < to->n; i++)
-	(void) route(d, to->v[i], expand_aliases, &r, 0);
-    for (i = 0; i < r.chan.n; i++) {
-	for (j = 0; j < chans.n && strcmp(chans.v[j], r.chan.v[i]) != 0; j++)
-	     /* void */ ;
-	if (j == chans.n)
-	    strlist_add(&chans, r.chan.v[i]);
-    }
-    if (chans.n == 0) {
-	strlist_free(&r.chan);
-	strlist_free(&r.addr);
-	return 1;
-    }
-    ws = mem_calloc(chans.n, sizeof(*ws));
-    for (i = 0; rc == 0 && i < chans.n; i++) {
-	qenvelope_init(&env);
-	str_cpy(&env.source_channel, d->channel);
-	str_cpy(&env.from, from);
-	for (j = 0; j < r.chan.n; j++)
-	    if (strcmp(r.chan.v[j], chans.v[i]) == 0)
-		qenvelope_add_rcpt(&env, r.addr.v[j], NULL, 0, r.addr.v[j]);
-	ws[nw] = queue_create(chans.v[i], &env, 0, err);
-	qenvelope_free(&env);
-	if (ws[nw] == NULL || queue_write(ws[nw], body, len, err) < 0
-	    || queue_finish(ws[nw], err) < 0)
-	    rc = -1;
-	if (ws[nw] != NULL)
-	    nw++;
-    }
-    if (rc == 0 && queue_sync_dirs(ws, nw, err) < 0)
-	rc = -1;
-    for (i = 0; i < nw; i++) {
-	if (rc < 0) {
-	    queue_abort(ws[i]);
-	    continue;
-	}
-	for (j = 0; j < r.chan.n; j++)
-	    if (strcmp(r.chan.v[j], queue_w_channel(ws[i])) == 0)
-		log_enqueued(d, ws[i], from, r.addr.v[j], what);
-	if (d->qcache) {
-	    memset(&rec, 0, sizeof(rec));
-	    rec.channel = queue_w_channel(ws[i]);
-	    rec.name = queue_w_name(ws[i]);
-	    rec.size = queue_w_size(ws[i]);
-	    rec.created = queue_w_created(ws[i]);
-	    rec.from = from;
-	    rec.envid = "";
-	    for (j = 0; j < r.chan.n; j++)
-		rec.nrcpt += strcmp(r.chan.v[j], rec.channel) == 0;
-	    if (qcache_add(d->qcache, &rec, &cerr) < 0)
-		msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
-	}
-	queue_release(ws[i]);
-    }
-    free(ws);
-    strlist_free(&chans);
-    strlist_free(&r.chan);
-    strlist_free(&r.addr);
-    str_free(&cerr);
-    return rc;
+    memset(q, 0, sizeof(*q));
+    q->rw = d->rw;
+    q->aliases = expand_aliases ? d->cfg.aliases : NULL;
+    q->source = d->channel;
+    q->qcache = d->qcache;
+    q->counters = d->counters;
+    q->log = d->log;
 }
 
 /* ---- notifications --------------------------------------------------------- */
@@ -224,6 +92,8 @@ static int dsn_action(DCTX *d, const DRESULT *r, int stage, int delay_sent)
     case DR_DELIVERED:
 	if (d->kind == DK_SMTP)
 	    return r->relayed ? DSN_RELAYED : 0;
+	if (r->expanded)
+	    return DSN_EXPANDED;
 	return DSN_DELIVERED;
     case DR_TEMP:
 	return stage >= 1 && !delay_sent ? DSN_DELAYED : 0;
@@ -239,6 +109,8 @@ static int send_dsn(DCTX *d, const QMESSAGE *m, const DRESULT *res, const int *w
     DSN_MSG dm;
     STRLIST to = STRLIST_INIT;
     STR     text = STR_INIT, msgid = STR_INIT, boundary = STR_INIT;
+    ENQUEUE q;
+    ENQUEUE_MSG qm;
     unsigned char rnd[8];
     size_t  i, n = 0;
     int     rc;
@@ -278,7 +150,15 @@ static int send_dsn(DCTX *d, const QMESSAGE *m, const DRESULT *res, const int *w
     dm.boundary = STR_C(boundary);
     dsn_compose(&dm, &text);
     strlist_add(&to, STR_C(m->env.from));
-    rc = d_enqueue(d, "", &to, 1, text.s, text.len, "notification", err);
+    d_enqueuer(d, &q, 1);
+    memset(&qm, 0, sizeof(qm));
+    qm.from = "";
+    qm.to = &to;
+    qm.notify = QUEUE_NOTIFY_NEVER;
+    qm.body = text.s;
+    qm.len = text.len;
+    qm.what = "notification";
+    rc = enqueue_message(&q, &qm, err);
     if (rc > 0) {
 	msg_warn("message %s: the notification to <%s> cannot be routed; dropped",
 		 STR_C(m->env.id), STR_C(m->env.from));
@@ -344,6 +224,19 @@ static int requeue(DCTX *d, const char *path, const char *name, const QMESSAGE *
     return rc;
 }
 
+/* The counters are statistics: a failure to update them is a warning. */
+void    d_counters_flush(DCTX *d)
+{
+    STR     err = STR_INIT;
+
+    if (d->cdelta_msgs > 0 && d->counters != NULL
+	&& counters_add(d->counters, &d->cdelta, 1, &err) < 0)
+	msg_warn("counters: %s", STR_C(err));
+    counters_delta_init(&d->cdelta, d->channel);
+    d->cdelta_msgs = 0;
+    str_free(&err);
+}
+
 int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m, DRESULT *res)
 {
     size_t  n = m->env.nrcpt, i, temp = 0, settled = 0, ndsn = 0;
@@ -403,7 +296,19 @@ int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m,
     } else {
 	rc = requeue(d, path, name, m, res, delay_sent);
     }
-    /* 4. The log. */
+    /* 4. The counters (flushed by d_counters_flush) and the log. */
+    {
+	long    ndel = 0, nret = 0;
+
+	for (i = 0; i < n; i++) {
+	    ndel += res[i].state == DR_DELIVERED;
+	    nret += res[i].state == DR_FAILED;
+	}
+	counters_delta_outcome(&d->cdelta, d->channel, ndel, nret, (long) temp,
+			       temp == 0 && rc == 0);
+	if (++d->cdelta_msgs >= D_COUNTERS_EVERY)
+	    d_counters_flush(d);
+    }
     for (i = 0; i < n; i++) {
 	const DRESULT *r = &res[i];
 	const QRCPT *q = &m->env.rcpt[i];

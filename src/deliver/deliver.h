@@ -23,6 +23,8 @@
 #include "maillog.h"
 #include "queue.h"
 #include "qcache.h"
+#include "counters.h"
+#include "enqueue.h"
 #include "retry.h"
 #include "smtpcli.h"
 #include "tlsio.h"
@@ -45,6 +47,7 @@ typedef struct DRESULT {
     int     tls;		/* delivered over TLS (the log's S) */
     int     sasl;		/* ... in an authenticated session (A) */
     int     relayed;		/* the next hop got no DSN parameters */
+    int     expanded;		/* a local alias: its addresses were queued */
     int     expired;		/* returned because the return period passed */
     int     attempted;		/* an attempt was made (Last-Attempt-Date) */
     STR     info;		/* free text for the mail log */
@@ -61,6 +64,9 @@ typedef struct DCTX {
     DICT   *passdb;		/* the l channel's "known user" check; may be NULL */
     MAILLOG *log;
     QCACHE *qcache;		/* may be NULL */
+    COUNTERS *counters;		/* may be NULL */
+    COUNTERS_DELTA cdelta;	/* not yet written (d_counters_flush) */
+    unsigned cdelta_msgs;
     RETRY_POLICY retry;
     int64_t now;
     unsigned counter;		/* unique names made in this run */
@@ -87,8 +93,10 @@ void d_smtp_deliver(DCTX *d, const QMESSAGE *m, DRESULT *res);
 void d_smtp_done(DCTX *d);
 
 int d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m, DRESULT *res);
-int d_enqueue(DCTX *d, const char *from, const STRLIST *to, int expand_aliases,
-	      const char *body, size_t len, const char *what, STR *err);
+void d_enqueuer(DCTX *d, ENQUEUE *q, int expand_aliases);
+void d_counters_flush(DCTX *d);
+
+#define D_COUNTERS_EVERY 64	/* messages between counter updates */
 void d_log(DCTX *d, const QMESSAGE *m, const QRCPT *r, const char *code, const char *info);
 
 #endif

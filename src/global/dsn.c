@@ -18,6 +18,7 @@ int     dsn_wanted(const char *from, unsigned notify, int action)
 	return (notify & QUEUE_NOTIFY_DELAY) != 0;
     case DSN_DELIVERED:
     case DSN_RELAYED:
+    case DSN_EXPANDED:
 	return (notify & QUEUE_NOTIFY_SUCCESS) != 0;
     default:
 	return 0;
@@ -35,6 +36,8 @@ const char *dsn_action_name(int action)
 	return "delivered";
     case DSN_RELAYED:
 	return "relayed";
+    case DSN_EXPANDED:
+	return "expanded";
     default:
 	return "failed";
     }

@@ -62,6 +62,7 @@
 #define DSN_DELAYED	2
 #define DSN_DELIVERED	3
 #define DSN_RELAYED	4
+#define DSN_EXPANDED	5	/* a local alias: its addresses queued (RFC 3464 2.3.3) */
 
 typedef struct DSN_RCPT {
     const char *addr;		/* Final-Recipient */

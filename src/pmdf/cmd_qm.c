@@ -66,7 +66,7 @@
 #include "queue.h"
 #include "qcache.h"
 #include "counters.h"
-#include "qnotify.h"
+#include "enqueue.h"
 #include "jobwake.h"
 #include "maillog.h"
 #include "dsn.h"
@@ -622,59 +622,35 @@ static int qm_hold_release(QM *qm, const CLI_CMD *cmd, int hold)
 
 /* ---- delete, return --------------------------------------------------------------- */
 
-/* qm_enqueue_notice - queue a notification from <> to one address */
+/* qm_enqueue_notice - queue a notification from <> to one address (enqueue.h) */
 
 static int qm_enqueue_notice(QM *qm, const char *to, const char *body, size_t len, STR *err)
 {
-    RW_REQUEST req;
-    RW_RESULT res;
-    QENVELOPE env;
-    QMSG_W *w = NULL;
-    QCACHE_REC rec;
-    QCACHE *c;
-    MAILLOG_ENTRY e;
-    int     rc = -1;
+    ENQUEUE q;
+    ENQUEUE_MSG m;
+    STRLIST rcpt = STRLIST_INIT;
+    int     rc;
 
-    rw_request_init(&req);
-    rw_result_init(&res);
-    req.source_channel = "l";
-    req.direction = RW_FORWARD;
-    req.context = RW_ENVELOPE;
-    qenvelope_init(&env);
-    if (rewrite_address(qm->rw, to, &req, &res, err) < 0)
-	goto done;
-    str_cpy(&env.source_channel, "l");
-    str_cpy(&env.client_addr, "");
-    qenvelope_add_rcpt(&env, STR_C(res.address), "", QUEUE_NOTIFY_NEVER, to);
-    if ((w = queue_create(STR_C(res.channel), &env, 0, err)) == NULL
-	|| queue_write(w, body, len, err) < 0 || queue_finish(w, err) < 0
-	|| queue_sync_dirs(&w, 1, err) < 0)
-	goto done;
-    qcache_rec_writer(&rec, w, &env);
-    if ((c = qm_qcache(qm)) != NULL && qcache_add(c, &rec, err) < 0)
-	msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(*err));
-    qnotify_enqueued(qm_counters(qm), &rec, 1);
-    memset(&e, 0, sizeof(e));
-    e.src = "l";
-    e.dst = STR_C(res.channel);
-    e.code = "E";
-    e.size = (long) len;
-    e.from = "";
-    e.orcpt = "";
-    e.to = STR_C(res.address);
-    e.msgid = queue_w_id(w);
-    e.info = "notification: returned by the postmaster";
-    (void) maillog_write(qm->log, &e, err);
-    rc = 0;
-done:
-    if (w != NULL) {
-	if (rc == 0)
-	    queue_release(w);
-	else
-	    queue_abort(w);
+    memset(&q, 0, sizeof(q));
+    q.rw = qm->rw;
+    q.aliases = qm->cfg.aliases;
+    q.source = "l";
+    q.qcache = qm_qcache(qm);
+    q.counters = qm_counters(qm);
+    q.log = qm->log;
+    memset(&m, 0, sizeof(m));
+    strlist_add(&rcpt, to);
+    m.from = "";
+    m.to = &rcpt;
+    m.notify = QUEUE_NOTIFY_NEVER;
+    m.body = body;
+    m.len = len;
+    m.what = "notification: returned by the postmaster";
+    if ((rc = enqueue_message(&q, &m, err)) == 1) {
+	str_printf(err, "<%s> cannot be routed", to);
+	rc = -1;
     }
-    rw_result_free(&res);
-    qenvelope_free(&env);
+    strlist_free(&rcpt);
     return rc;
 }
 
