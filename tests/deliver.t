@@ -292,9 +292,6 @@ is(scalar(@{($dsn // {})->{per_rcpt} // []}), 1, 'bob (delivered, no NOTIFY=SUCC
 # --- tcp_sink: Postfix's smtp-sink -------------------------------------------------------
 SKIP: {
     my $sink = '/usr/sbin/smtp-sink';
-    if (!-x $sink && $> == 0) {
-        system('DEBIAN_FRONTEND=noninteractive apt-get install -y postfix >/dev/null 2>&1');
-    }
     skip 'smtp-sink not installed (Debian package postfix)', 12 unless -x $sink;
     my $dump = "$dir/sink";
     mkdir $dump; chmod 0777, $dump;

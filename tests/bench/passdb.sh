@@ -46,7 +46,7 @@ awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
 
 best() {  # best of 3 wall-clock seconds of a command line
     b=""
-    for i in 1 2 3; do
+    for _ in 1 2 3; do
         s=$(date +%s.%N); sh -c "$1" >/dev/null; e=$(date +%s.%N)
         t=$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.4f", b - a }')
         if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi

@@ -39,60 +39,26 @@ rcpt=user@relay.example
 for p in tcp_smtp_server job_controller pmdf_deliver; do
     [ -x "$build/bin/$p" ] || { echo "relay.sh: $build/bin/$p is not built" >&2; exit 1; }
 done
-if [ ! -x /usr/sbin/smtp-source ] || [ ! -x /usr/sbin/postfix ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "relay.sh: installing the Debian package postfix"
-        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null \
-            || { echo "relay.sh: apt-get install postfix failed" >&2; exit 1; }
-        if [ -f /etc/postfix/main.cf ] && postfix status >/dev/null 2>&1; then postfix stop; fi
-    fi
-fi
-for f in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix; do
-    [ -x "$f" ] || { echo "relay.sh: SKIP: $f missing (Debian package postfix)"; exit 0; }
-done
+# shellcheck source=tests/bench/lib.sh
+. "$src/tests/bench/lib.sh"
+bench_need_postfix relay.sh || exit 0
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/b_relay.XXXXXX") || exit 1
 chmod 755 "$dir"
 pids=""
 pf_started=0
+rc=0
+# shellcheck disable=SC2317  # called from the trap
 cleanup() {
     trap '' INT TERM HUP
-    for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-    for p in $pids; do
-        i=0
-        while kill -0 "$p" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -KILL "$p" 2>/dev/null
-    done
-    [ "$pf_started" = 1 ] && postfix -c "$dir/postfix/etc" stop >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    stop_pids $pids
+    [ "$pf_started" = 1 ] && pf_stop "$dir/postfix"
     rm -rf "$dir"
 }
 trap 'rc=$?; cleanup; exit $rc' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-    perl -MIO::Socket::INET -e '
-        for (1 .. 100) {
-            my $p = 20000 + int(rand(12000));
-            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
-                                          Proto => "tcp", ReuseAddr => 1, Listen => 1);
-            if ($s) { close $s; print "$p\n"; exit 0 }
-        }
-        exit 1'
-}
-wait_port() {
-    perl -MIO::Socket::INET -e '
-        for (1 .. 200) {
-            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Proto => "tcp");
-            if ($s) { close $s; exit 0 }
-            select(undef, undef, undef, 0.05);
-        }
-        exit 1' "$1"
-}
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }'; }
 
 # start_sink NAME PORT: an smtp-sink writing each message to $dir/NAME/
 start_sink() {
@@ -132,12 +98,7 @@ echo "relay bench: $n messages of $size bytes, $sessions sessions, smtp-source -
 failed=0
 
 # --- ours ------------------------------------------------------------------------
-PMDF_INSTANCE_HOST=bench.example sh "$src/tests/lib/mkinstance.sh" "$dir/run" "$build/bin" \
-    "$src/table" >/dev/null || { echo "relay.sh: mkinstance failed" >&2; exit 1; }
-for v in $(env | sed -n 's/^\(PMDF_[A-Za-z0-9_]*\|PMAS_[A-Za-z0-9_]*\)=.*/\1/p'); do
-    [ "$v" = PMDF_BUILD ] || [ "$v" = PMDF_SRCDIR ] || unset "$v"
-done
-export PMDF_TAILOR="$dir/run/pmdf_tailor"
+bench_instance "$dir/run" || exit 1
 sink1=$(free_port); our_port=$(free_port)
 perl -I"$src/tests/lib" -MJobTest=relay_config,write_jobcnf -e '
     relay_config($ARGV[0], sink_port => $ARGV[1], pool => "DEFAULT", maxjobs => $ARGV[2],
@@ -177,64 +138,13 @@ if [ "$(id -u)" != 0 ]; then
 else
     sink2=$(free_port); pf_port=$(free_port)
     start_sink sink_postfix "$sink2" || { echo "relay.sh: smtp-sink did not start" >&2; exit 1; }
-    mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
-    chmod 755 "$pf" "$pf/etc" "$pf/queue"
-    chown postfix "$pf/data"; chmod 700 "$pf/data"
-    cat > "$pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench.example
-mydomain = bench.example
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relay_domains = relay.example
-relayhost = [127.0.0.1]:$sink2
-smtp_dns_support_level = disabled
-local_recipient_maps =
-alias_maps =
-alias_database =
-biff = no
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-EOF
-    cat > "$pf/etc/master.cf" <<EOF
-127.0.0.1:$pf_port inet n - n - - smtpd
-pickup     unix n - n 60 1 pickup
-cleanup    unix n - n - 0 cleanup
-qmgr       unix n - n 300 1 qmgr
-rewrite    unix - - n - - trivial-rewrite
-bounce     unix - - n - 0 bounce
-defer      unix - - n - 0 bounce
-trace      unix - - n - 0 bounce
-verify     unix - - n - 1 verify
-flush      unix n - n 1000? 0 flush
-proxymap   unix - - n - - proxymap
-proxywrite unix - - n - 1 proxymap
-smtp       unix - - n - - smtp
-relay      unix - - n - - smtp
-showq      unix n - n - - showq
-error      unix - - n - - error
-retry      unix - - n - - error
-discard    unix - - n - - discard
-local      unix - n n - - local
-anvil      unix - - n - 1 anvil
-scache     unix - - n - 1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
-    if ! postfix -c "$pf/etc" check >"$dir/pfcheck.log" 2>&1; then
-        echo "relay.sh: !!! postfix check failed:"; sed 's/^/    /' "$dir/pfcheck.log"; pf_rc=1
-    elif ! { pf_started=1; postfix -c "$pf/etc" start >/dev/null 2>&1; } || ! wait_port "$pf_port"; then
+    pf_instance "$pf" "$pf_port" relay "$sink2"
+    if ! { pf_started=1; pf_start "$pf"; } || ! wait_port "$pf_port"; then
         echo "relay.sh: !!! the private Postfix did not start"; pf_rc=1
     else
         relay postfix "$pf_port" sink_postfix
         pf_secs=$relay_secs; pf_acc=$accept_secs; pf_rc=$relay_rc
-        postfix -c "$pf/etc" stop >/dev/null 2>&1; pf_started=0
+        pf_stop "$pf"; pf_started=0
     fi
     [ "$pf_rc" = 0 ] || failed=1
 fi

@@ -43,30 +43,9 @@ rcpt=user@bench.example
 
 [ -x "$server" ] || { echo "smtp.sh: $server is not built" >&2; exit 1; }
 
-# --- what is needed -------------------------------------------------------------
-need=""
-[ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/postfix ] \
-    || need="postfix"
-command -v python3 >/dev/null 2>&1 || need="$need python3"
-if [ -n "$need" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "smtp.sh: installing Debian packages:$need"
-        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q >/dev/null
-        # shellcheck disable=SC2086
-        apt-get install -y -q $need >/dev/null || {
-            echo "smtp.sh: apt-get install failed for:$need" >&2; exit 1; }
-        # Should the package have started a system-wide Postfix, stop it.
-        if [ -f /etc/postfix/main.cf ] && postfix status >/dev/null 2>&1; then
-            echo "smtp.sh: the package started the system Postfix; stopping it"
-            postfix stop >/dev/null 2>&1
-        fi
-    fi
-fi
-for f in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix; do
-    [ -x "$f" ] || { echo "smtp.sh: SKIP: $f missing (Debian package postfix)"; exit 0; }
-done
+# shellcheck source=tests/bench/lib.sh
+. "$src/tests/bench/lib.sh"
+bench_need_postfix smtp.sh || exit 0
 have_python=1
 command -v python3 >/dev/null 2>&1 || have_python=0
 
@@ -81,52 +60,15 @@ rc=0
 # shellcheck disable=SC2317  # called from the trap
 cleanup() {
     trap '' INT TERM HUP
-    for p in $load_pid $srv_pid $sink_pid; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in $load_pid $srv_pid $sink_pid; do
-        i=0
-        while kill -0 "$p" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -KILL "$p" 2>/dev/null
-    done
-    if [ "$pf_started" = 1 ]; then
-        pf_stop
-    fi
+    # shellcheck disable=SC2086
+    stop_pids $load_pid $srv_pid $sink_pid
+    [ "$pf_started" = 1 ] && pf_stop "$dir/postfix"
     rm -rf "$dir"
 }
 trap 'rc=$?; cleanup; exit $rc' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-
-# A free port of 127.0.0.1 below the ephemeral range (so the clients'
-# thousands of connections do not compete for it).
-free_port() {
-    perl -MIO::Socket::INET -e '
-        for (1 .. 100) {
-            my $p = 20000 + int(rand(12000));
-            my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
-                                          Proto => "tcp", ReuseAddr => 1, Listen => 1);
-            if ($s) { close $s; print "$p\n"; exit 0 }
-        }
-        exit 1'
-}
-
-# Waits until something accepts on 127.0.0.1:port (10 s at most).
-wait_port() {
-    perl -MIO::Socket::INET -e '
-        for (1 .. 200) {
-            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0],
-                                          Proto => "tcp");
-            if ($s) { close $s; exit 0 }
-            select(undef, undef, undef, 0.05);
-        }
-        exit 1' "$1"
-}
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "-" }'; }
 
 # load NAME PORT: pushes the load; sets load_secs and load_rc.
 load() {
@@ -179,12 +121,7 @@ kill -TERM "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=""
 [ "$sink_rc" = 0 ] || failed=1
 
 # --- 2. our server ----------------------------------------------------------------------
-PMDF_INSTANCE_HOST=bench.example sh "$src/tests/lib/mkinstance.sh" "$dir/run" "$build/bin" \
-    "$src/table" >/dev/null || { echo "smtp.sh: mkinstance failed" >&2; exit 1; }
-for v in $(env | sed -n 's/^\(PMDF_[A-Za-z0-9_]*\|PMAS_[A-Za-z0-9_]*\)=.*/\1/p'); do
-    unset "$v"
-done
-export PMDF_TAILOR="$dir/run/pmdf_tailor"
+bench_instance "$dir/run" || exit 1
 our_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
 "$server" -port="$our_port" -listen=127.0.0.1 >"$dir/server.log" 2>&1 &
 srv_pid=$!
@@ -270,86 +207,23 @@ fi
 # --- 3. Postfix --------------------------------------------------------------------------
 pf=$dir/postfix
 pf_port=$(free_port) || { echo "smtp.sh: no free port" >&2; exit 1; }
-mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
-chmod 755 "$pf" "$pf/etc" "$pf/queue"
-chown postfix "$pf/data" 2>/dev/null; chmod 700 "$pf/data"
-cat > "$pf/etc/main.cf" <<EOF
-# Private benchmark instance: nothing outside $pf is written.
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench.example
-mydomain = bench.example
-myorigin = \$myhostname
-mydestination = bench.example, \$myhostname, localhost
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-local_recipient_maps =
-alias_maps =
-alias_database =
-default_transport = discard
-local_transport = discard
-relay_transport = discard
-biff = no
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-EOF
-# Debian's stock master.cf, without chroot (the queue is a temporary
-# directory) and with smtpd on 127.0.0.1:port only.
-cat > "$pf/etc/master.cf" <<EOF
-127.0.0.1:$pf_port inet n - n - - smtpd
-pickup     unix n - n 60 1 pickup
-cleanup    unix n - n - 0 cleanup
-qmgr       unix n - n 300 1 qmgr
-rewrite    unix - - n - - trivial-rewrite
-bounce     unix - - n - 0 bounce
-defer      unix - - n - 0 bounce
-trace      unix - - n - 0 bounce
-verify     unix - - n - 1 verify
-flush      unix n - n 1000? 0 flush
-proxymap   unix - - n - - proxymap
-proxywrite unix - - n - 1 proxymap
-showq      unix n - n - - showq
-error      unix - - n - - error
-retry      unix - - n - - error
-discard    unix - - n - - discard
-local      unix - n n - - local
-anvil      unix - - n - 1 anvil
-scache     unix - - n - 1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
-pf_master() { tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null; }
-pf_stop() {
-    m=$(pf_master)
-    kids=""
-    [ -n "$m" ] && kids=$(ps -o pid= --ppid "$m" 2>/dev/null)
-    postfix -c "$pf/etc" stop >/dev/null 2>&1
-    for p in $m $kids; do
-        i=0
-        while kill -0 "$p" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -KILL "$p" 2>/dev/null
-    done
-    pf_started=0
-}
+pf_instance "$pf" "$pf_port" discard
 pf_rc=1
 pf_secs=0
 pf_rss=""
 if [ "$(id -u)" != 0 ]; then
     echo "smtp.sh: SKIP Postfix: a private Postfix instance needs root"
     pf_rc=skip
-elif ! postfix -c "$pf/etc" check >/dev/null 2>&1; then
-    echo "smtp.sh: !!! postfix -c $pf/etc check failed:"; sed 's/^/    /' "$pf/maillog" 2>/dev/null
-elif ! { pf_started=1; postfix -c "$pf/etc" start >/dev/null 2>&1; } || ! wait_port "$pf_port"; then
-    echo "smtp.sh: !!! the private Postfix did not start:"; sed 's/^/    /' "$pf/maillog" 2>/dev/null
+elif ! { pf_started=1; pf_start "$pf"; }; then
+    :
+elif ! wait_port "$pf_port"; then
+    echo "smtp.sh: !!! the private Postfix does not listen:"; sed 's/^/    /' "$pf/maillog" 2>/dev/null
 else
     load postfix "$pf_port"
     pf_secs=$load_secs; pf_rc=$load_rc
     # Postfix's smtpd processes now wait for their next client: one of them
     # is what one session costs there.
-    m=$(pf_master)
+    m=$(pf_master "$pf")
     if [ "$have_python" = 1 ] && [ -n "$m" ]; then
         pf_rss=$(python3 - "$m" "$pf_port" <<'EOF'
 import os, socket, sys
@@ -397,7 +271,7 @@ EOF
     pf_done=$(grep -c 'status=sent' "$pf/maillog" 2>/dev/null)
     echo "postfix: $pf_done of $n messages delivered to discard: (from its maillog)"
 fi
-[ "$pf_started" = 1 ] && pf_stop
+[ "$pf_started" = 1 ] && { pf_stop "$pf"; pf_started=0; }
 [ "$pf_rc" = 0 ] || [ "$pf_rc" = skip ] || failed=1
 
 # --- 4. the figures ------------------------------------------------------------------

@@ -32,6 +32,12 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "deps: installing with apt-get:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is wanted for its test tools (smtp-sink, smtp-source) and private
+# benchmark instances: no system-wide Postfix is configured or started.
+case " $missing " in
+*" postfix "*)
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections ;;
+esac
 apt-get update -q >/dev/null || { echo "deps: apt-get update failed"; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing || {
