@@ -402,6 +402,11 @@ like($err, qr/no channel "no_such_channel" in the configuration/, 'with a clear 
 ($rc, $out, $err) = run($dir, "'$deliver'");
 is($rc, 1, 'no -channel is fatal');
 like($err, qr/-channel=NAME/, 'saying what to give');
+($rc, $out, $err) = run($dir, "'$deliver' -help");
+is($rc, 0, 'pmdf_deliver -help exits 0');
+like($out, qr/^Usage: pmdf_deliver \[-qualifier\.\.\.\]\n +PMDF_DELIVER\[\/qualifier\.\.\.\]\n/m,
+     'its usage, in Unix and DCL forms') or diag $out;
+like($out, qr/-channel=value/, 'naming -channel') or diag $out;
 
 is($sanitizer_reports, '', 'no sanitizer report from any pmdf_deliver run (under SANITIZE=1)');
 is(stop_server($pid_a), 0, 'server A stops cleanly');

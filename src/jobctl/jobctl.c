@@ -78,6 +78,7 @@
 #include "dict.h"
 #include "lnm.h"
 #include "mem.h"
+#include "cli.h"
 #include "msg.h"
 
 #define MSG_READY	1
@@ -775,16 +776,22 @@ static void jc_free(JC *jc)
     str_free(&jc->wake_path);
 }
 
-int     main(int argc, char **argv)
+static int jc_main(const CLI_CMD *cmd);
+
+static const CLI_VERB jc_verb[] = {
+    {"job_controller", NULL, NULL, 0, 0, NULL,
+     "run the channels' deliveries (configuration: PMDF_TABLE:job_controller.cnf;"
+     " started by pmdf startup job_controller)", jc_main},
+    {NULL, NULL, NULL, 0, 0, NULL, NULL, NULL}
+};
+
+static int jc_main(const CLI_CMD *cmd)
 {
     JC      jc;
     STR     err = STR_INIT;
     size_t  i;
 
-    msg_progname("job_controller");
-    if (argc > 1)
-	msg_fatal("no arguments are taken (got \"%s\"); the configuration is"
-		  " PMDF_TABLE:job_controller.cnf", argv[1]);
+    (void) cmd;
     memset(&jc, 0, sizeof(jc));
     jc.wake_fd = jc.chld_fd = -1;
     if (lnm_init(&err) < 0)
@@ -836,4 +843,9 @@ int     main(int argc, char **argv)
     lnm_shutdown();
     str_free(&err);
     return 0;
+}
+
+int     main(int argc, char **argv)
+{
+    return cli_program_main(jc_verb, "job_controller", argc, argv);
 }

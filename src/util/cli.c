@@ -1324,7 +1324,9 @@ static void cat_command(STR *out, const CLI_VERB *const *path, size_t depth,
     size_t i;
 
     cat_case(out, msg_get_progname(), upper);
-    for (i = 0; i < depth; i++) {
+    /* A single-verb program (cli_program_main): the verb is the program. */
+    i = depth > 0 && strcmp(path[0]->name, msg_get_progname()) == 0;
+    for (; i < depth; i++) {
 	str_catc(out, ' ');
 	cat_case(out, path[i]->name, upper);
     }
