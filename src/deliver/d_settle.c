@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/rand.h>
 #include "deliver.h"
 #include "dsn.h"
 #include "esmtp.h"
@@ -111,7 +110,6 @@ static int send_dsn(DCTX *d, const QMESSAGE *m, const DRESULT *res, const int *w
     STR     text = STR_INIT, msgid = STR_INIT, boundary = STR_INIT;
     ENQUEUE q;
     ENQUEUE_MSG qm;
-    unsigned char rnd[8];
     size_t  i, n = 0;
     int     rc;
 
@@ -129,25 +127,9 @@ static int send_dsn(DCTX *d, const QMESSAGE *m, const DRESULT *res, const int *w
 	dr[n].retry_until = m->env.created + d->retry.notices.return_after;
 	n++;
     }
-    memset(rnd, 0, sizeof(rnd));
-    (void) RAND_bytes(rnd, (int) sizeof(rnd));
-    for (i = 0; i < sizeof(rnd); i++)
-	str_catf(&boundary, "%02x", rnd[i]);
-    str_printf(&msgid, "<%s.%s.dsn@%s>", STR_C(m->env.id), STR_C(boundary), d->host);
-    str_catf(&boundary, "/%s", d->host);
-    memset(&dm, 0, sizeof(dm));
-    dm.host = d->host;
-    dm.to = STR_C(m->env.from);
-    dm.envid = STR_C(m->env.envid);
-    dm.arrival = m->env.created;
-    dm.ret = m->env.ret;
-    dm.body = m->body;
-    dm.body_len = m->body_len;
+    dsn_from_message(&dm, m, d->host, d->now, &msgid, &boundary);
     dm.rcpt = dr;
     dm.nrcpt = n;
-    dm.now = d->now;
-    dm.msgid = STR_C(msgid);
-    dm.boundary = STR_C(boundary);
     dsn_compose(&dm, &text);
     strlist_add(&to, STR_C(m->env.from));
     d_enqueuer(d, &q, 1);

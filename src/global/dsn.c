@@ -3,6 +3,7 @@
  *	dsn - delivery status notifications (see dsn.h)
  */
 #include <string.h>
+#include <openssl/rand.h>
 #include "dsn.h"
 #include "esmtp.h"
 #include "queue.h"
@@ -23,6 +24,49 @@ int     dsn_wanted(const char *from, unsigned notify, int action)
     default:
 	return 0;
     }
+}
+
+/* Does the byte string p (not NUL-terminated) contain text? */
+static int contains(const char *p, size_t len, const char *text)
+{
+    size_t  n = strlen(text), i;
+
+    for (i = 0; n <= len && i <= len - n; i++)
+	if (p[i] == text[0] && memcmp(p + i, text, n) == 0)
+	    return 1;
+    return 0;
+}
+
+void    dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host, int64_t now,
+			         STR *msgid, STR *boundary)
+{
+    unsigned char rnd[12];
+    STR     hex = STR_INIT;
+    size_t  i;
+    int     tries = 0;
+
+    memset(d, 0, sizeof(*d));
+    d->host = host;
+    d->to = STR_C(m->env.from);
+    d->envid = STR_C(m->env.envid);
+    d->arrival = m->env.created;
+    d->ret = m->env.ret;
+    d->body = m->body;
+    d->body_len = m->body_len;
+    d->now = now;
+    do {
+	memset(rnd, 0, sizeof(rnd));
+	if (RAND_bytes(rnd, (int) sizeof(rnd)) != 1)	/* no entropy: still unique enough */
+	    memcpy(rnd, &now, sizeof(now) < sizeof(rnd) ? sizeof(now) : sizeof(rnd));
+	str_reset(&hex);
+	for (i = 0; i < sizeof(rnd); i++)
+	    str_catf(&hex, "%02x", rnd[i]);
+	str_printf(boundary, "%s/%s", STR_C(hex), host);
+    } while (contains(m->body, m->body_len, STR_C(*boundary)) && ++tries < 10);
+    str_printf(msgid, "<%s.dsn@%s>", STR_C(hex), host);
+    d->msgid = STR_C(*msgid);
+    d->boundary = STR_C(*boundary);
+    str_free(&hex);
 }
 
 const char *dsn_action_name(int action)

@@ -5,6 +5,10 @@
  *	#include "dsn.h"
  *
  *	int dsn_wanted(const char *from, unsigned notify, int action);
+void dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host, int64_t now,
+		      STR *msgid, STR *boundary);
+ *	void dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host,
+ *			      int64_t now, STR *msgid, STR *boundary);
  *	void dsn_compose(const DSN_MSG *d, STR *out);
  *	const char *dsn_action_name(int action);
  * DESCRIPTION
@@ -48,6 +52,13 @@
  *	Field values are cleaned: CR, LF and other control characters become
  *	spaces, so no reply text can add a header line.
  *
+ *	dsn_from_message() fills every field of d but rcpt and nrcpt for a
+ *	notification about the queued message m: to, envid, arrival, ret and
+ *	the original from m; host and now as given; a new Message-ID
+ *	"<random.dsn@host>" in msgid and a random boundary that does not
+ *	occur in the original in boundary (d points into both, which the
+ *	caller frees after dsn_compose()).
+ *
  *	The envelope of the notification (From <>, the recipient) and its
  *	queueing are the caller's (pmdf_deliver): the envelope From is
  *	always <>, so a notification that fails is not returned again.
@@ -57,6 +68,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "str.h"
+#include "queue.h"
 
 #define DSN_FAILED	1
 #define DSN_DELAYED	2
@@ -92,6 +104,8 @@ typedef struct DSN_MSG {
 } DSN_MSG;
 
 int dsn_wanted(const char *from, unsigned notify, int action);
+void dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host, int64_t now,
+		      STR *msgid, STR *boundary);
 void dsn_compose(const DSN_MSG *d, STR *out);
 const char *dsn_action_name(int action);
 

@@ -654,17 +654,6 @@ static int qm_enqueue_notice(QM *qm, const char *to, const char *body, size_t le
     return rc;
 }
 
-/* qm_contains - does a byte string (not NUL-terminated) contain text? */
-static int qm_contains(const char *p, size_t len, const char *text)
-{
-    size_t  n = strlen(text), i;
-
-    for (i = 0; n <= len && i <= len - n; i++)
-	if (p[i] == text[0] && memcmp(p + i, text, n) == 0)
-	    return 1;
-    return 0;
-}
-
 static int qm_compose_return(QM *qm, const QMESSAGE *m, STR *out)
 {
     DSN_MSG d;
@@ -673,9 +662,7 @@ static int qm_compose_return(QM *qm, const QMESSAGE *m, STR *out)
     const char *host = qm->cfg.cnf.channels[0].hosts.n ? qm->cfg.cnf.channels[0].hosts.v[0]
 	: "localhost";
     size_t  i;
-    int     n = 0;
 
-    memset(&d, 0, sizeof(d));
     for (i = 0; i < m->env.nrcpt; i++) {
 	r[i].addr = STR_C(m->env.rcpt[i].addr);
 	r[i].orcpt = STR_C(m->env.rcpt[i].orcpt);
@@ -683,22 +670,9 @@ static int qm_compose_return(QM *qm, const QMESSAGE *m, STR *out)
 	r[i].status = "5.0.0";
 	r[i].diag = "returned by the postmaster";
     }
-    d.host = host;
-    d.to = STR_C(m->env.from);
-    d.envid = STR_C(m->env.envid);
-    d.arrival = m->env.created;
-    d.ret = m->env.ret;
-    d.body = m->body;
-    d.body_len = m->body_len;
+    dsn_from_message(&d, m, host, (int64_t) time(NULL), &msgid, &boundary);
     d.rcpt = r;
     d.nrcpt = m->env.nrcpt;
-    d.now = (int64_t) time(NULL);
-    str_printf(&msgid, "<qm.%lld.%ld@%s>", (long long) d.now, (long) getpid(), host);
-    do
-	str_printf(&boundary, "=_qm_%lld_%ld_%d", (long long) d.now, (long) getpid(), n++);
-    while (qm_contains(m->body, m->body_len, STR_C(boundary)) && n < 100);
-    d.msgid = STR_C(msgid);
-    d.boundary = STR_C(boundary);
     dsn_compose(&d, out);
     free(r);
     str_free(&msgid);

@@ -171,9 +171,47 @@ static void test_compose(void)
     str_free(&p);
 }
 
+static void test_from_message(void)
+{
+    QMESSAGE m;
+    DSN_MSG d, d2;
+    STR     id = STR_INIT, b = STR_INIT, id2 = STR_INIT, b2 = STR_INIT;
+    const char *p;
+    size_t  n;
+
+    queue_message_init(&m);
+    str_cpy(&m.env.from, "sender@example.org");
+    str_cpy(&m.env.envid, "E1");
+    m.env.created = 1700000000;
+    m.env.ret = QUEUE_RET_HDRS;
+    m.body = "Subject: x\r\n\r\nbody\r\n";
+    m.body_len = strlen(m.body);
+    dsn_from_message(&d, &m, "mail.example.com", 1700000100, &id, &b);
+    tap_ok(strcmp(d.to, "sender@example.org") == 0 && strcmp(d.envid, "E1") == 0
+	   && d.arrival == 1700000000 && d.ret == QUEUE_RET_HDRS && d.now == 1700000100
+	   && d.body == m.body && d.body_len == m.body_len, "from the message: to, envid, arrival, ret, body");
+    tap_ok(d.rcpt == NULL && d.nrcpt == 0, "recipients left to the caller");
+    n = strspn(d.boundary, "0123456789abcdef");
+    tap_ok(n == 24 && strcmp(d.boundary + n, "/mail.example.com") == 0,
+	   "boundary: 96 random bits in hex, then /host");
+    p = d.msgid;
+    tap_ok(p[0] == '<' && strncmp(p + 1, d.boundary, 24) == 0
+	   && strcmp(p + 25, ".dsn@mail.example.com>") == 0, "Message-ID <random.dsn@host>");
+    dsn_from_message(&d2, &m, "mail.example.com", 1700000100, &id2, &b2);
+    tap_ok(strcmp(d.boundary, d2.boundary) != 0 && strcmp(d.msgid, d2.msgid) != 0,
+	   "two notifications get different boundaries and Message-IDs");
+    str_free(&id);
+    str_free(&b);
+    str_free(&id2);
+    str_free(&b2);
+    str_free(&m.env.from);
+    str_free(&m.env.envid);
+}
+
 int     main(void)
 {
     test_wanted();
     test_compose();
+    test_from_message();
     return tap_done();
 }
