@@ -23,10 +23,9 @@ use strict;
 use warnings;
 use Test::More;
 use FindBin;
-use JSON::PP;
 use lib "$FindBin::Bin/lib";
 use PmdfTest qw(instance make_pki free_port start_server stop_server run sq read_queue
-                queue_files wait_port);
+                queue_files wait_port read_maildir dsn_of);
 
 my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : undef;
 my $have_swaks = -x '/usr/bin/swaks';
@@ -118,52 +117,7 @@ PY
                           $from, $to, "$dir/msg.eml", $mail_opts // '', $rcpt_opts // ''));
     return "$o$e";
 }
-# Every message of a Maildir, parsed by Python: a list of hashes.
-sub maildir {
-    my ($user) = @_;
-    my $py = <<'PY';
-import mailbox, json, sys
-out = []
-md = mailbox.Maildir(sys.argv[1], factory=None, create=False)
-for key in sorted(md.keys()):
-    m = md[key]
-    d = {'headers': {k.lower(): str(v) for k, v in m.items()},
-         'content_type': m.get_content_type(),
-         'report_type': m.get_param('report-type') or '',
-         'raw': md.get_bytes(key).decode('latin-1')}
-    if m.is_multipart():
-        parts = m.get_payload()
-        d['parts'] = [p.get_content_type() for p in parts]
-        if len(parts) > 1 and parts[1].get_content_type() == 'message/delivery-status':
-            blocks = parts[1].get_payload()
-            d['per_message'] = {k.lower(): str(v) for k, v in blocks[0].items()}
-            d['per_rcpt'] = [{k.lower(): str(v) for k, v in b.items()} for b in blocks[1:]]
-        if len(parts) > 2:
-            p = parts[2]
-            if p.get_content_type() == 'message/rfc822':
-                inner = p.get_payload()[0]
-                d['returned_subject'] = str(inner['Subject'])
-                d['returned_body'] = inner.get_payload()
-            else:
-                d['returned_text'] = p.get_payload()
-    else:
-        d['body'] = m.get_payload()
-    out.append(d)
-print(json.dumps(out))
-PY
-    put("$dir/md.py", $py);
-    my ($r, $o, $e) = run($dir, "$python '$dir/md.py' '$inst/mailbox/$user'");
-    if ($r != 0) { diag("maildir $user: $e"); return [] }
-    return decode_json($o);
-}
-sub dsn_of {
-    my ($msgs, $action) = @_;
-    for my $m (@$msgs) {
-        next unless $m->{per_rcpt};
-        return $m if grep { lc($_->{action} // '') eq $action } @{$m->{per_rcpt}};
-    }
-    return undef;
-}
+sub maildir { return read_maildir("$inst/mailbox/$_[0]") }
 
 # --- l: a known user, an unknown one --------------------------------------------------
 my $body = "Subject: to alice\r\nMessage-ID: <a1\@client.example>\r\n\r\nHello Alice.\r\n..a dot line\r\nbye\r\n";

@@ -13,7 +13,7 @@ use FindBin;
 
 our @EXPORT_OK = qw(instance make_pki free_port start_server stop_server run sq
                     read_queue queue_files wait_port write_file start_dispatcher
-                    stop_dispatcher pmdf_process wait_for);
+                    stop_dispatcher pmdf_process wait_for read_maildir dsn_of);
 
 sub sq { my $s = shift; $s =~ s/'/'\\''/g; return "'$s'" }
 
@@ -207,6 +207,31 @@ sub read_queue {
     $q{crc_ok} = $q{trailer} eq 'PMDFQEND' && Compress::Zlib::crc32(substr($d, 0, $pos)) == $crc
                  && $pos + 12 == length($d);
     return \%q;
+}
+
+# Every message of the Maildir $path, read by Python's mailbox and email
+# packages (tests/lib/maildir.py): a list of hashes; [] when it cannot be
+# read (python3's error on standard error).
+sub read_maildir {
+    my ($path) = @_;
+    my $py = "$FindBin::Bin/lib/maildir.py";
+    open(my $p, '-|', '/usr/bin/python3', $py, $path) or return [];
+    local $/;
+    my $out = <$p> // '';
+    if (!close($p)) { Test::More::diag("maildir $path: python3 exit " . ($? >> 8)); return [] }
+    require JSON::PP;
+    return JSON::PP::decode_json($out);
+}
+
+# The first notification among $msgs (read_maildir) with a recipient whose
+# Action is $action, or undef.
+sub dsn_of {
+    my ($msgs, $action) = @_;
+    for my $m (@$msgs) {
+        next unless $m->{per_rcpt};
+        return $m if grep { lc($_->{action} // '') eq $action } @{$m->{per_rcpt}};
+    }
+    return undef;
 }
 
 1;
