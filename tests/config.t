@@ -39,7 +39,7 @@ sub run {
     return ($rc, $out, $err);
 }
 sub pmdf { my ($args, $stdin) = @_; return run("'$pmdf' $args", $stdin) }
-sub write_file { my ($path, $text) = @_; open(my $f, '>', $path) or die "$path: $!"; print $f $text; close $f }
+sub put { my ($path, $text) = @_; open(my $f, '>', $path) or die "$path: $!"; print $f $text; close $f }
 sub read_file { my $path = shift; open(my $f, '<', $path) or return ''; local $/; my $d = <$f>; close $f; return $d }
 
 # Rewrites one address; returns (channel, envelope To address, whole output).
@@ -117,7 +117,7 @@ like($err, qr/no mapping table "NO_SUCH_TABLE"/, 'an unknown table is named');
 my $default_cnf = read_file("$table/pmdf.cnf");
 (my $fw = $default_cnf) =~ s/^tcp_local smtp /tcp_local smtp daemon gw.example.com /m;
 $fw =~ s/^\.\t+\$U%\$H\@TCP-DAEMON$/.example.com\t\$U%\$H\$D\@TCP-INTERNAL\n.\t\t\t\t\$U%\$H\@TCP-DAEMON/m;
-write_file("$table/pmdf.cnf", $fw);
+put("$table/pmdf.cnf", $fw);
 my @firewall = (
     ['user@mail.example.com',   'l',            'user@mail.example.com',   undef,            'local host'],
     ['ann@eng.example.com',     'tcp_internal', 'ann@eng.example.com',     undef,            'internal domain'],
@@ -134,7 +134,7 @@ for my $case (@firewall) {
         like($all, qr/^channel daemon = \Q$daemon\E$/m, "firewall: $name: next hop is the gateway");
     }
 }
-write_file("$table/pmdf.cnf", $default_cnf);
+put("$table/pmdf.cnf", $default_cnf);
 
 # --- cnbuild and the compiled image ------------------------------------------------------
 ($rc, $out, $err) = pmdf("cnbuild");
@@ -149,12 +149,12 @@ like($out, qr/^alias expansion: abuse -> root\n.*^alias expansion: hostmaster ->
      'aliases expand from the image (searched in place)');
 unlike($out, qr/alias expansion: nobody-here/, 'and a name that is no alias does not');
 sleep 1;
-write_file("$table/pmdf.cnf", $default_cnf . "! edited\n");
+put("$table/pmdf.cnf", $default_cnf . "! edited\n");
 ($rc, $out, $err) = pmdf("test -rewrite bob\@remote.example.org");
 like($err, qr/config_data: stale: .*pmdf\.cnf was changed.*reading the configuration files instead/,
      'an edited source makes the image stale, with a warning');
 like($out, qr/^channel  = tcp_local$/m, 'and the text is used');
-write_file("$table/tcp_local_option", "MAX_HEADER_LINE_LENGTH=998\n");
+put("$table/tcp_local_option", "MAX_HEADER_LINE_LENGTH=998\n");
 ($rc) = pmdf("cnbuild");
 unlink "$table/tcp_local_option";
 ($rc, $out, $err) = pmdf("test -rewrite x\@localhost");
@@ -162,11 +162,11 @@ like($err, qr/stale: .*tcp_local_option was removed/, 'a removed option file mak
 ($rc) = pmdf("cnbuild");
 my $img = read_file("$inst/lib/config_data");
 substr($img, 40, 8) = "\xff" x 8;
-write_file("$inst/lib/config_data", $img);
+put("$inst/lib/config_data", $img);
 ($rc, $out, $err) = pmdf("test -rewrite x\@localhost");
 like($err, qr/config_data: damaged/, 'a damaged image is detected');
 like($out, qr/^channel  = l$/m, 'and the text is used');
-write_file("$inst/lib/config_data", "PMDFIMG\n\0\0\0\x63" . ("\0" x 24));
+put("$inst/lib/config_data", "PMDFIMG\n\0\0\0\x63" . ("\0" x 24));
 ($rc, $out, $err) = pmdf("test -rewrite x\@localhost");
 like($err, qr/image format 99/, 'an image of another format version is ignored');
 
@@ -190,7 +190,7 @@ my @bad = (
 for my $case (@bad) {
     my ($file, $edit, $re, $name) = @$case;
     my $orig = read_file("$table/$file");
-    write_file("$table/$file", $edit->($orig));
+    put("$table/$file", $edit->($orig));
     my ($r1, $o1, $e1) = pmdf("test -rewrite -noimage x\@localhost");
     my ($r2, $o2, $e2) = pmdf("cnbuild");
     ok($r1 != 0 && $r2 != 0, "$name: refused");
@@ -199,15 +199,15 @@ for my $case (@bad) {
     my ($m2) = $e2 =~ /^(pmdf: error: .*)$/m;
     is($m2, $m1, "$name: cnbuild reports it exactly as the text reader does");
     is(read_file("$inst/lib/config_data"), $good_img, "$name: the image is unchanged");
-    write_file("$table/$file", $orig);
+    put("$table/$file", $orig);
 }
 {
     my $orig = read_file("$table/pmdf.cnf");
     (my $loop = $orig) =~ s/^(localhost\t)/loop.example\t\t\$U%loop.example\nlocalhost\t/m;
-    write_file("$table/pmdf.cnf", $loop);
+    put("$table/pmdf.cnf", $loop);
     ($ch, $to, $all, $rc) = rewrite('u@loop.example');
     ok($rc != 0 && $all =~ /rewrite loop/, 'a rewrite loop is reported, not followed') or diag $all;
-    write_file("$table/pmdf.cnf", $orig);
+    put("$table/pmdf.cnf", $orig);
 }
 
 # --- the readline prompt through a pseudo-terminal -----------------------------------------

@@ -25,7 +25,8 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PmdfTest qw(instance make_pki free_port start_server stop_server run sq read_queue
-                queue_files wait_port read_maildir dsn_of);
+                queue_files wait_port read_maildir dsn_of edit put slurp pmdf_deliver
+                sanitizer_reports);
 
 my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : undef;
 my $have_swaks = -x '/usr/bin/swaks';
@@ -78,22 +79,8 @@ ok(wait_port($pa) && wait_port($pb), 'both servers listen') or do {
 };
 
 # --- helpers ----------------------------------------------------------------------
-sub edit {
-    my ($file, $code) = @_;
-    open(my $f, '<', $file) or die "$file: $!"; local $/; local $_ = <$f>; close $f;
-    $code->();
-    open($f, '>', $file) or die "$file: $!"; print $f $_; close $f;
-}
-sub put { my ($f, $t) = @_; open(my $h, '>', $f) or die "$f: $!"; binmode $h; print $h $t; close $h }
-sub slurp { my $f = shift; open(my $h, '<', $f) or return ''; local $/; my $t = <$h>; close $h; $t // '' }
 sub mail_log { slurp("$inst/log/mail.log_current") }
-my $sanitizer_reports = '';
-sub deliver {
-    my ($channel, @more) = @_;
-    my @r = run($dir, "'$deliver' -channel=$channel @more");
-    $sanitizer_reports .= $r[2] if $r[2] =~ /Sanitizer|runtime error/;
-    return @r;
-}
+sub deliver { return pmdf_deliver($dir, $build, @_) }
 sub swaks {
     my (@args) = @_;
     return run($dir, "/usr/bin/swaks --server 127.0.0.1:$pa --helo client.example --timeout 20 @args");
@@ -362,7 +349,7 @@ like($out, qr/^Usage: pmdf_deliver \[-qualifier\.\.\.\]\n +PMDF_DELIVER\[\/quali
      'its usage, in Unix and DCL forms') or diag $out;
 like($out, qr/-channel=value/, 'naming -channel') or diag $out;
 
-is($sanitizer_reports, '', 'no sanitizer report from any pmdf_deliver run (under SANITIZE=1)');
+is(sanitizer_reports(), '', 'no sanitizer report from any pmdf_deliver run (under SANITIZE=1)');
 is(stop_server($pid_a), 0, 'server A stops cleanly');
 is(stop_server($pid_b), 0, 'server B stops cleanly');
 done_testing();

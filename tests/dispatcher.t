@@ -16,7 +16,7 @@ use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PmdfTest qw(instance make_pki free_port run sq read_queue queue_files wait_port write_file
+use PmdfTest qw(instance make_pki free_port run sq read_queue queue_files wait_port put
                 start_dispatcher stop_dispatcher pmdf_process wait_for);
 
 my ($dir, $inst, $build, $top) = instance();
@@ -60,17 +60,17 @@ EOF
 
 # --- configuration errors: file:line, and no start -----------------------------------
 {
-    write_file("$dir/bad1.cnf", "MAX_PROCS=5\n[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\nMAX_CONNS=lots\n");
+    put("$dir/bad1.cnf", "MAX_PROCS=5\n[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\nMAX_CONNS=lots\n");
     my ($rc, $out, $err) = run($dir, "'$build/bin/dispatcher' -config=$dir/bad1.cnf");
     is($rc, 1, 'a bad value: the dispatcher does not start');
     like($err, qr{bad1\.cnf:5: MAX_CONNS: [^M]}, 'and names file:line and the option');
-    write_file("$dir/bad2.cnf", "[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\nMAX_KONNS=3\n");
+    put("$dir/bad2.cnf", "[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\nMAX_KONNS=3\n");
     ($rc, $out, $err) = run($dir, "'$build/bin/dispatcher' -config=$dir/bad2.cnf");
     like($err, qr{bad2\.cnf:4: MAX_KONNS: unknown option}, 'an unknown option is named with its line');
-    write_file("$dir/bad3.cnf", "[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:no_such_server\n");
+    put("$dir/bad3.cnf", "[SERVICE=SMTP]\nPORT=$port\nIMAGE=PMDF_EXE:no_such_server\n");
     ($rc, $out, $err) = run($dir, "'$build/bin/dispatcher' -config=$dir/bad3.cnf");
     like($err, qr{bad3\.cnf:3: IMAGE: PMDF_EXE:no_such_server: .*not an executable}, 'a missing IMAGE');
-    write_file("$dir/bad4.cnf", "[SERVICE=A]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\n"
+    put("$dir/bad4.cnf", "[SERVICE=A]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\n"
                . "[SERVICE=B]\nPORT=$port\nIMAGE=PMDF_EXE:tcp_smtp_server\n");
     ($rc, $out, $err) = run($dir, "'$build/bin/dispatcher' -config=$dir/bad4.cnf");
     like($err, qr{bad4\.cnf:4: port $port of \[SERVICE=B\] is also a port of \[SERVICE=A\]},
@@ -78,7 +78,7 @@ EOF
 }
 
 # --- start: plain and immediate-TLS ports ------------------------------------------------
-write_file("$table/dispatcher.cnf", cnf(min => 1, life => 3));
+put("$table/dispatcher.cnf", cnf(min => 1, life => 3));
 my $dpid = start_dispatcher($dir, $build);
 ok(wait_port($port) && wait_port($tport) && wait_port($lport), 'the dispatcher listens on every port')
     or do { diag `cat $dir/dispatcher.log`; BAIL_OUT('dispatcher did not start') };
@@ -111,7 +111,7 @@ SKIP: {
 }
 SKIP: {
     skip 'curl not installed (Debian package curl)', 1 unless -x '/usr/bin/curl';
-    write_file("$dir/curl.txt", "Subject: curl\r\n\r\nvia curl and the dispatcher\r\n");
+    put("$dir/curl.txt", "Subject: curl\r\n\r\nvia curl and the dispatcher\r\n");
     my ($rc, $out, $err) = run($dir, "curl -sS --cacert $dir/pki/root.pem smtps://localhost:$tport"
                                . " --mail-from s\@client.example --mail-rcpt user\@mail.example.com"
                                . " --upload-file '$dir/curl.txt'");
@@ -138,7 +138,7 @@ SKIP: {
        'a new server took over') or diag $p->{out};
 }
 # No more retirements for the rest.
-write_file("$table/dispatcher.cnf", cnf(min => 2));
+put("$table/dispatcher.cnf", cnf(min => 2));
 
 # --- PORT_ACCESS: the refusal text reaches the client -------------------------------------------
 {
@@ -251,7 +251,7 @@ sub greet {
 # --- pmdf restart dispatcher under a steady load: no connection lost ----------------------------------
 SKIP: {
     skip 'python3 not installed (Debian package python3)', 4 unless -x '/usr/bin/python3';
-    write_file("$dir/load.py", <<"PY");
+    put("$dir/load.py", <<"PY");
 import smtplib, threading, time, sys
 stop = time.time() + 4.0
 res = {'ok': 0, 'fail': 0, 'err': []}
@@ -289,7 +289,7 @@ PY
 
 # --- a bad new configuration: refused with file:line, the old one kept --------------------
 {
-    write_file("$table/dispatcher.cnf", cnf(min => 2) . "MIN_PROCS=banana\n");
+    put("$table/dispatcher.cnf", cnf(min => 2) . "MIN_PROCS=banana\n");
     my ($rc, $out, $err) = run($dir, "$pmdf restart dispatcher");
     is($rc, 1, 'pmdf restart with a bad configuration fails');
     like($err, qr{dispatcher\.cnf:\d+: MIN_PROCS: .*keeps its old configuration|keeps its old configuration: .*dispatcher\.cnf:\d+: MIN_PROCS},
@@ -297,7 +297,7 @@ PY
     my ($s, $g) = greet($port, '127.0.0.1');
     like($g, qr/^220 /, 'the dispatcher still serves with the old configuration');
     close $s if $s;
-    write_file("$table/dispatcher.cnf", cnf(min => 2));
+    put("$table/dispatcher.cnf", cnf(min => 2));
 }
 
 # --- shutdown: every server goes with the dispatcher ---------------------------------------------
@@ -346,7 +346,7 @@ SKIP: {
     skip 'not root, or no user nobody: privileges cannot be dropped here', 5
         unless $> == 0 && defined $uid;
     system("chown -R nobody '$inst/log' '$inst/queue' '$table/server_priv.pem'") == 0 or die;
-    write_file("$table/dispatcher.cnf", "USER=nobody\n" . cnf(min => 1));
+    put("$table/dispatcher.cnf", "USER=nobody\n" . cnf(min => 1));
     my $d2 = start_dispatcher($dir, $build);
     ok(wait_port($port), 'started as root with USER=nobody') or diag `tail -5 $dir/dispatcher.log`;
     my $uids = sub { open(my $f, '<', "/proc/$_[0]/status") or return ''; my ($l) = grep { /^Uid:/ } <$f>; $l // '' };

@@ -17,7 +17,7 @@ use IO::Select;
 use Time::HiRes qw(time sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PmdfTest qw(instance free_port run write_file wait_port start_dispatcher stop_dispatcher
+use PmdfTest qw(instance free_port run put wait_port start_dispatcher stop_dispatcher
                 pmdf_process wait_for);
 
 my ($dir, $inst, $build, $top) = instance();
@@ -84,7 +84,7 @@ sub smtp_servers {
 }
 
 # --- 200 concurrent sessions: MIN/MAX_PROCS, MAX_CONNS ----------------------------------------
-write_file("$table/dispatcher.cnf", cnf(min_procs => 2, max_procs => 4, min_conns => 10,
+put("$table/dispatcher.cnf", cnf(min_procs => 2, max_procs => 4, min_conns => 10,
                                         max_conns => 40, idle => 2));
 my $dpid = start_dispatcher($dir, $build);
 ok(wait_port($port), 'the dispatcher listens') or do { diag `cat $dir/dispatcher.log`; BAIL_OUT('no dispatcher') };
@@ -136,7 +136,7 @@ sub total_rss {
 }
 SKIP: {
     skip 'no /proc: memory cannot be measured', 6 unless -r "/proc/$$/status";
-    write_file("$table/dispatcher.cnf", cnf(min_procs => 4, max_procs => 4, min_conns => 250,
+    put("$table/dispatcher.cnf", cnf(min_procs => 4, max_procs => 4, min_conns => 250,
                                             max_conns => 300, idle => 600));
     $dpid = start_dispatcher($dir, $build);
     ok(wait_for(5, sub { $p = pmdf_process($dir, $build); 4 == grep { $_->{state} eq 'active' } smtp_servers($p) }),
@@ -163,7 +163,7 @@ SKIP: {
 # --- a slow client: one byte a second never finishes a command ------------------------------
 {
     command_timeout(3);
-    write_file("$table/dispatcher.cnf", cnf(min_procs => 1, max_procs => 2, min_conns => 10,
+    put("$table/dispatcher.cnf", cnf(min_procs => 1, max_procs => 2, min_conns => 10,
                                             max_conns => 100, idle => 600));
     $dpid = start_dispatcher($dir, $build);
     ok(wait_port($port), 'the dispatcher listens again');

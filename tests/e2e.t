@@ -16,8 +16,8 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PmdfTest qw(instance make_pki free_port run sq read_queue queue_files wait_port write_file
-                wait_for read_maildir dsn_of);
+use PmdfTest qw(instance make_pki free_port run sq queue_files wait_port put wait_for
+                read_maildir dsn_of edit slurp);
 use JobTest qw(start_sink stop_pid have_sink sink_files);
 
 plan skip_all => 'swaks and python3 are needed (Debian packages swaks, python3)'
@@ -33,7 +33,7 @@ edit("$binst/table/pmdf.cnf", sub { s/^(\.\s)/relay.example\t\t\t\$U%relay.examp
 edit("$binst/table/mappings", sub {
     $_ .= "\nSEND_ACCESS\n\n  *|*|l|reject\@relay.example\t\$NNo\$ such\$ user\$ here\n\n";
 });
-write_file("$binst/table/dispatcher.cnf", dispatcher_cnf($pb));
+put("$binst/table/dispatcher.cnf", dispatcher_cnf($pb));
 maildirs($binst, 'bob');
 
 # --- A: the system under test ------------------------------------------------------------
@@ -44,7 +44,7 @@ edit("$ainst/table/pmdf.cnf", sub {
     $_ .= "\ntcp_relay smtp nomx daemon 127.0.0.1 port $pb maytls\nTCP-RELAY\n"
         . "\ntcp_sink smtp nomx daemon 127.0.0.1 port $psink notls\nTCP-SINK\n";
 });
-write_file("$ainst/table/dispatcher.cnf", dispatcher_cnf($pa));
+put("$ainst/table/dispatcher.cnf", dispatcher_cnf($pa));
 maildirs($ainst, 'alice', 'sender');
 
 my $sink = start_sink($adir, $psink);
@@ -155,10 +155,3 @@ sub maildirs {
         mkdir "$inst/mailbox/$u/$_" for qw(tmp new cur);
     }
 }
-sub edit {
-    my ($file, $code) = @_;
-    open(my $f, '<', $file) or die "$file: $!"; local $/; local $_ = <$f>; close $f;
-    $code->();
-    open($f, '>', $file) or die "$file: $!"; print $f $_; close $f;
-}
-sub slurp { my $f = shift; open(my $h, '<', $f) or return ''; local $/; my $t = <$h>; close $h; $t // '' }

@@ -8,9 +8,12 @@
  *	each recipient goes to its domain: an address literal ([192.0.2.1])
  *	directly; with mx (the default) the domain's MX hosts by preference,
  *	or its own addresses when it has no MX records; with nomx its
- *	addresses only.  A domain that does not exist, or a null MX (RFC
- *	7505), fails the recipient permanently (5.1.2, 5.1.10); a resolver
- *	that cannot answer is a temporary failure (4.4.3).  "port N"
+ *	addresses only.  A domain that does not exist, one with neither MX
+ *	records nor an address, or a null MX (RFC 7505), fails the
+ *	recipient permanently (5.1.2, 5.1.10); a resolver that cannot answer
+ *	(SERVFAIL, time-out), MX hosts none of which has an address, and a
+ *	daemon host that cannot be found (configuration, not the
+ *	recipient's domain) are temporary failures (4.4.3).  "port N"
  *	replaces port 25.
  *
  *	Grouping.  single_sys (the default): one transaction per next hop
@@ -21,14 +24,24 @@
  *	tried in order until one gives a working session.
  *
  *	TLS: maytlsclient (maytls) uses STARTTLS when offered; when the
- *	handshake fails the same address is tried again without TLS.
- *	musttlsclient (musttls) refuses to send without TLS: a temporary
- *	failure (4.7.5).  Certificates are verified when the channel option
- *	TLS_VERIFY is 1 (the default with musttlsclient; 0, the default with
- *	maytlsclient, accepts any certificate, as Postfix's "may"); the
- *	trusted roots are the PEM file TLS_CA_FILE (a file spec) or the
- *	system's.  AUTH (PLAIN, else LOGIN, under TLS only) when the channel
- *	option file gives CLIENT_USERNAME and CLIENT_PASSWORD.
+ *	handshake fails (also when a certificate fails TLS_VERIFY=1) the
+ *	same address is tried again without TLS.  musttlsclient (musttls)
+ *	refuses to send without TLS: a temporary failure (4.7.5) naming
+ *	what failed (no STARTTLS, the handshake, the certificate and why).
+ *	Certificates are verified when the channel option TLS_VERIFY is 1
+ *	(the default with musttlsclient; 0, the default with maytlsclient,
+ *	accepts any certificate, as Postfix's "may"): the chain against the
+ *	trusted roots, the PEM file TLS_CA_FILE (a file spec) or the
+ *	system's, and the name, the host name the address came from (the
+ *	MX or daemon host) or the address itself.  AUTH (PLAIN, else LOGIN,
+ *	under TLS only) when the channel option file gives CLIENT_USERNAME
+ *	and CLIENT_PASSWORD and the server offers AUTH; a server offering
+ *	AUTH without TLS (or without PLAIN or LOGIN) is not given the
+ *	password and the recipients stay queued (4.7.10), and a refused
+ *	AUTH keeps them queued too (535 5.7.8 -> 4.7.8), as Postfix does.
+ *	A host that gives no session makes the next address be tried; the
+ *	last one's reason and status (its own, made temporary, or 4.4.1 for
+ *	no connection) go to the log.
  *
  *	Timeouts, channel options in seconds: CLIENT_CONNECT_TIMEOUT (30),
  *	CLIENT_GREETING_TIMEOUT (300), CLIENT_COMMAND_TIMEOUT (300),
@@ -135,7 +148,7 @@ static int resolve(DCTX *d, const char *key, HOP *hop, STR *err)
     STR     lit = STR_INIT;
     PORT_MX *mx = NULL;
     size_t  nmx = 0, i, before;
-    int     rc = PORT_DNS_OK, any = 0, last = PORT_DNS_OK;
+    int     rc = PORT_DNS_OK, any = 0;
 
     if (literal_addr(key, &lit) || is_ip(key)) {
 	strlist_add(&hop->names, key);
@@ -158,28 +171,53 @@ static int resolve(DCTX *d, const char *key, HOP *hop, STR *err)
 	rc = port_dns_addrs(key, &hop->addrs, err);
 	for (i = 0; i < hop->addrs.n; i++)
 	    strlist_add(&hop->names, key);
+	if (rc != PORT_DNS_OK && rc != PORT_DNS_TEMP && pmdfcnf_keyword(d->ch, "daemon")) {
+	    /* The smart host is configuration, not the recipient's domain. */
+	    str_catf(err, " (the channel's daemon host; check %s)", d->channel);
+	    rc = PORT_DNS_TEMP;
+	}
 	return rc;
     }
     for (i = 0; i < nmx; i++) {
 	if (mx[i].host[0] == 0)
 	    continue;
 	before = hop->addrs.n;
-	last = port_dns_addrs(mx[i].host, &hop->addrs, err);
+	if (port_dns_addrs(mx[i].host, &hop->addrs, err) == PORT_DNS_OK)
+	    any = 1;
 	for (; before < hop->addrs.n; before++)
 	    strlist_add(&hop->names, mx[i].host);
-	if (last == PORT_DNS_OK)
-	    any = 1;
     }
     port_mx_free(mx, nmx);
     if (any) {
 	str_reset(err);
 	return PORT_DNS_OK;
     }
-    return last == PORT_DNS_TEMP ? PORT_DNS_TEMP : PORT_DNS_TEMP;
+    /* The domain exists and has MX hosts, none with an address (yet). */
+    return PORT_DNS_TEMP;
 }
 
-/* A working session with the hop key, reusing the open one; NULL with why. */
-static SMTPCLI *session_for(DCTX *d, const char *key, STR *why, int *dns_fail)
+/*
+ * The temporary status for a host that gave no session: 4.7.5 when TLS
+ * failed (no STARTTLS, refused, handshake or certificate), else the
+ * server's own status made temporary (a refused greeting or AUTH, 535
+ * 5.7.8 -> 4.7.8: the hop is tried again, not bounced, as Postfix does),
+ * else 4.4.1 (no connection, no answer).
+ */
+static void fail_status(const SMTPCLI_FAIL *fail, char *status, size_t size)
+{
+    if (fail->tls_failed)
+	snprintf(status, size, "4.7.5");
+    else if (fail->reply.status[0])
+	snprintf(status, size, "4%s", fail->reply.status + 1);
+    else
+	snprintf(status, size, "4.4.1");
+}
+
+/*
+ * A working session with the hop key, reusing the open one; NULL with why
+ * and status (the last address's reason).
+ */
+static SMTPCLI *session_for(DCTX *d, const char *key, STR *why, char *status, int *dns_fail)
 {
     HOP     hop;
     SMTPCLI_FAIL fail;
@@ -189,6 +227,7 @@ static SMTPCLI *session_for(DCTX *d, const char *key, STR *why, int *dns_fail)
     int     fd, rc, tls_off;
 
     *dns_fail = 0;
+    snprintf(status, 16, "4.4.1");
     if (d->conn != NULL && strcmp(STR_C(d->conn_key), key) == 0) {
 	if (smtpcli_rset(d->conn) == 0)
 	    return d->conn;
@@ -215,11 +254,13 @@ static SMTPCLI *session_for(DCTX *d, const char *key, STR *why, int *dns_fail)
 	    o.tls_name = hop.names.v[i];
 	    if ((fd = port_connect_tcp(hop.addrs.v[i], d->port, d->connect_ms, &err)) < 0) {
 		str_cpy(why, STR_C(err));
+		snprintf(status, 16, "4.4.1");
 		break;
 	    }
 	    c = smtpcli_open(fd, STR_C(peer), &o, &fail);
 	    if (c == NULL) {
 		str_cpy(why, STR_C(fail.text));
+		fail_status(&fail, status, 16);
 		if (!(fail.tls_failed && d->tls_mode == SMTPCLI_TLS_MAY))
 		    break;
 		msg_info("%s; trying %s again without TLS (maytlsclient)", STR_C(fail.text),
@@ -297,6 +338,7 @@ void    d_smtp_deliver(DCTX *d, const QMESSAGE *m, DRESULT *res)
     STR     key = STR_INIT, why = STR_INIT, err = STR_INIT;
     STRLIST keys = STRLIST_INIT;
     int    *done = mem_calloc(n, sizeof(int)), single, dns_fail;
+    char    status[16];
     SMTPCLI_MSG msg;
     SMTPCLI *c;
 
@@ -331,7 +373,7 @@ void    d_smtp_deliver(DCTX *d, const QMESSAGE *m, DRESULT *res)
 	msg.eightbit = eight_bit(m->body, m->body_len);
 	msg.rcpt = rc;
 	msg.nrcpt = k;
-	c = session_for(d, STR_C(key), &why, &dns_fail);
+	c = session_for(d, STR_C(key), &why, status, &dns_fail);
 	if (c == NULL) {
 	    for (j = 0; j < k; j++) {
 		DRESULT *r = &res[idx[j]];
@@ -344,8 +386,8 @@ void    d_smtp_deliver(DCTX *d, const QMESSAGE *m, DRESULT *res)
 		else if (dns_fail == PORT_DNS_TEMP)
 		    dresult_set(r, DR_TEMP, "4.4.3", "%s", STR_C(why));
 		else
-		    dresult_set(r, DR_TEMP, d->tls_mode == SMTPCLI_TLS_MUST ? "4.7.5" : "4.4.1",
-				"%s", why.len ? STR_C(why) : "no address to connect to");
+		    dresult_set(r, DR_TEMP, status, "%s",
+				why.len ? STR_C(why) : "no address to connect to");
 		r->attempted = 1;
 	    }
 	} else {

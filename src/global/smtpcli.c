@@ -249,6 +249,7 @@ static void parse_ehlo(SMTPCLI *c, const STRLIST *lines)
 	else if (strncasecmp(l, "AUTH", 4) == 0 && (l[4] == ' ' || l[4] == '=')) {
 	    STR     up = STR_INIT;
 
+	    c->ext |= SMTPCLI_EXT_AUTH;
 	    str_printf(&up, " %s ", l + 5);
 	    str_upper(&up);
 	    if (strstr(STR_C(up), " PLAIN "))
@@ -336,9 +337,24 @@ static int cli_auth(SMTPCLI *c, SMTPCLI_FAIL *why)
     STR     raw = STR_INIT, b64 = STR_INIT, cmd = STR_INIT;
     int     rc = -1;
 
-    if (c->o.user == NULL || c->tls == NULL
-	|| !(c->ext & (SMTPCLI_EXT_AUTH_PLAIN | SMTPCLI_EXT_AUTH_LOGIN)))
-	return 0;			/* no credentials, no TLS, or no mechanism: no AUTH */
+    if (c->o.user == NULL || !(c->ext & SMTPCLI_EXT_AUTH))
+	return 0;			/* no credentials, or the server takes no AUTH */
+    if (c->tls == NULL || !(c->ext & (SMTPCLI_EXT_AUTH_PLAIN | SMTPCLI_EXT_AUTH_LOGIN))) {
+	/*
+	 * The server wants AUTH and we have credentials, but may not send
+	 * them: never in the clear, and only by PLAIN or LOGIN.  Going on
+	 * without AUTH would have the mail refused (530) and returned, so
+	 * this host fails for now (Postfix: "no mechanism available").
+	 */
+	why->reply.code = 0;
+	snprintf(why->reply.status, sizeof(why->reply.status), "4.7.10");
+	str_printf(&why->text, c->tls == NULL
+		   ? "%s offers AUTH but the session is not under TLS: the password for %s"
+		   " is not sent in the clear (use maytlsclient or musttlsclient)"
+		   : "%s offers no AUTH mechanism this client uses (PLAIN, LOGIN) for %s",
+		   STR_C(c->peer), c->o.user);
+	return -1;
+    }
     if (c->ext & SMTPCLI_EXT_AUTH_PLAIN) {
 	str_catc(&raw, 0);
 	str_cat(&raw, c->o.user);

@@ -21,9 +21,12 @@
  *	EHLO (HELO when EHLO is refused with 5xx), STARTTLS when o->tls asks
  *	for it and the server offers it (all input buffered before the TLS
  *	handshake is discarded; EHLO is sent again under TLS), then AUTH
- *	when o->user is set: PLAIN, else LOGIN, and only under TLS (without
- *	TLS the credentials are not sent and the session goes on without
- *	AUTH).  The socket belongs to the SMTPCLI from then on, also when
+ *	when o->user is set and the server offers AUTH: PLAIN, else LOGIN,
+ *	and only under TLS.  Credentials are never sent in the clear: when
+ *	the server offers AUTH but the session is not under TLS (or offers
+ *	neither PLAIN nor LOGIN) smtpcli_open() fails with why->reply.status
+ *	4.7.10 (going on without AUTH would only have the mail refused); a
+ *	server that offers no AUTH gets the mail without it.  The socket belongs to the SMTPCLI from then on, also when
  *	smtpcli_open() fails (it is closed).
  *
  *	o->tls: SMTPCLI_TLS_NO (never), SMTPCLI_TLS_MAY (when offered;
@@ -99,6 +102,7 @@
 #define SMTPCLI_EXT_AUTH_PLAIN	0x20u
 #define SMTPCLI_EXT_AUTH_LOGIN	0x40u
 #define SMTPCLI_EXT_ENHANCED	0x80u
+#define SMTPCLI_EXT_AUTH	0x100u	/* AUTH, whatever the mechanisms */
 
 #define SMTPCLI_MAX_REPLY	8192	/* bytes of one (multi-line) reply */
 #define SMTPCLI_MAX_LINES	100	/* lines of one reply */

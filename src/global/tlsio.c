@@ -581,6 +581,7 @@ static int want_of(int status)
 
 int     tls_handshake(TLS_CONN *tc, STR *err)
 {
+    long    v;
     int     rc;
 
     if (tc->failed) {
@@ -591,7 +592,11 @@ int     tls_handshake(TLS_CONN *tc, STR *err)
     errno = 0;
     if ((rc = SSL_do_handshake(tc->ssl)) == 1)
 	return TLS_OK;
-    return conn_status(tc, rc, errno, "handshake", err);
+    rc = conn_status(tc, rc, errno, "handshake", err);
+    /* OpenSSL's reason is only "certificate verify failed": say what failed. */
+    if (rc == TLS_ERR && (v = SSL_get_verify_result(tc->ssl)) != X509_V_OK)
+	str_catf(err, " (the peer's certificate: %s)", X509_verify_cert_error_string(v));
+    return rc;
 }
 
 long    tls_read(TLS_CONN *tc, void *buf, size_t len, int *want, STR *err)

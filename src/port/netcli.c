@@ -136,6 +136,21 @@ void    port_mx_free(PORT_MX *mx, size_t n)
     free(mx);
 }
 
+/*
+ * After a getaddrinfo() failure that is neither "no such name" nor "try
+ * again": does the name exist without addresses?  glibc says so with
+ * EAI_NODATA, which it declares only for _GNU_SOURCE and which POSIX does
+ * not have, so the resolver is asked directly: an A query answered
+ * NO_DATA (and getaddrinfo found no AAAA either) is a name without
+ * addresses, a permanent condition; anything else stays temporary.
+ */
+static int no_address(const char *host)
+{
+    unsigned char ans[512];
+
+    return res_query(host, C_IN, T_A, ans, (int) sizeof(ans)) < 0 && h_errno == NO_DATA;
+}
+
 int     port_dns_addrs(const char *host, STRLIST *addrs, STR *err)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -152,12 +167,10 @@ int     port_dns_addrs(const char *host, STRLIST *addrs, STR *err)
 	    str_printf(err, "address lookup: host %s not found", host);
 	    return PORT_DNS_NXDOMAIN;
 	}
-#ifdef EAI_NODATA
-	if (rc == EAI_NODATA) {
-	    str_printf(err, "address lookup: %s has no address", host);
+	if (rc != EAI_AGAIN && rc != EAI_MEMORY && rc != EAI_SYSTEM && no_address(host)) {
+	    str_printf(err, "address lookup: %s has no IPv4 or IPv6 address", host);
 	    return PORT_DNS_NONE;
 	}
-#endif
 	str_printf(err, "address lookup of %s failed: %s; try again later", host,
 		   rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	return PORT_DNS_TEMP;

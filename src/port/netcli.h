@@ -22,7 +22,9 @@
  *
  *	port_dns_addrs() gives the IPv4 and IPv6 addresses of host as text
  *	(getaddrinfo; an address literal is returned as it is), appended to
- *	addrs without duplicates, in the resolver's order.
+ *	addrs without duplicates, in the resolver's order.  A name that
+ *	exists without addresses is PORT_DNS_NONE (getaddrinfo's EAI_NODATA
+ *	is not POSIX: an A query tells).
  *
  *	Both return PORT_DNS_OK (0) with results, PORT_DNS_NONE when the
  *	name exists but has no such records, PORT_DNS_NXDOMAIN when the name

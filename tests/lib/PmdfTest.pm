@@ -12,8 +12,9 @@ use POSIX ();
 use FindBin;
 
 our @EXPORT_OK = qw(instance make_pki free_port start_server stop_server run sq
-                    read_queue queue_files wait_port write_file start_dispatcher
-                    stop_dispatcher pmdf_process wait_for read_maildir dsn_of);
+                    read_queue queue_files wait_port start_dispatcher
+                    stop_dispatcher pmdf_process wait_for read_maildir dsn_of edit put slurp
+                    start_smtp_sink sink_sessions pmdf_deliver sanitizer_reports);
 
 sub sq { my $s = shift; $s =~ s/'/'\\''/g; return "'$s'" }
 
@@ -30,9 +31,13 @@ sub run {
 }
 
 # A private instance for mail.example.com; returns (dir, instance, build, top).
+# The PMDF_* environment variables are removed (programs would take them as
+# logical names), so the build and source directories are kept from the
+# first call for the next ones.
+my ($top_dir, $build_dir);
 sub instance {
-    my $top   = $ENV{PMDF_SRCDIR} || "$FindBin::Bin/..";
-    my $build = $ENV{PMDF_BUILD}  || "$top/build/std";
+    my $top   = $top_dir   //= $ENV{PMDF_SRCDIR} || "$FindBin::Bin/..";
+    my $build = $build_dir //= $ENV{PMDF_BUILD}  || "$top/build/std";
     my $dir = tempdir(CLEANUP => 1);
     chmod 0755, $dir;
     delete @ENV{grep { /^PMDF_|^PMAS_/ } keys %ENV};
@@ -101,12 +106,63 @@ sub stop_server {
     return $? >> 8;
 }
 
-sub write_file {
-    my ($path, $text) = @_;
-    open(my $f, '>', $path) or die "$path: $!";
-    print $f $text;
-    close $f;
+# edit(FILE, sub { s/.../.../ }): the sub edits the file's text in $_.
+sub edit {
+    my ($file, $code) = @_;
+    open(my $f, '<', $file) or die "$file: $!"; local $/; local $_ = <$f>; close $f;
+    $code->();
+    open($f, '>', $file) or die "$file: $!"; print $f $_; close $f;
 }
+
+# put(FILE, TEXT): written byte for byte.  slurp(FILE): the text, '' when unreadable.
+sub put { my ($f, $t) = @_; open(my $h, '>', $f) or die "$f: $!"; binmode $h; print $h $t; close $h }
+sub slurp { my $f = shift; open(my $h, '<', $f) or return ''; local $/; my $t = <$h>; close $h; $t // '' }
+
+# Postfix's smtp-sink -v on ADDR:PORT ("127.0.0.2:2525", "[::1]:2525"),
+# its conversation log in LOG; more options (-a: no AUTH) before the
+# address.  Returns the pid, or undef when smtp-sink is not installed.
+sub start_smtp_sink {
+    my ($log, $addr, @opts) = @_;
+    return undef unless -x '/usr/sbin/smtp-sink';
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        open(STDOUT, '>>', $log);
+        open(STDERR, '>&', \*STDOUT);
+        exec('/usr/sbin/smtp-sink', ($> == 0 ? ('-u', 'nobody') : ()), '-v', @opts, $addr, '64')
+            or die "exec: $!";
+    }
+    return $pid;
+}
+
+# The sessions in an smtp-sink -v log: a list of { client, cmds => [lines the
+# client sent], mail => [ { from, rcpt => [addresses] } ] } (one entry per
+# MAIL FROM).
+sub sink_sessions {
+    my ($log) = @_;
+    my @s;
+    for (split /\n/, slurp($log)) {
+        if (/: connect \(AF_INET6? (\S+)\)/) { push @s, { client => $1, cmds => [], mail => [] }; next }
+        next unless @s && /^\S*smtp-sink: ([A-Za-z]{4}\b.*)$/;
+        my $cmd = $1;
+        next unless $cmd =~ /^(?:EHLO|HELO|MAIL|RCPT|DATA|RSET|QUIT|AUTH|NOOP|STARTTLS)\b/i;
+        push @{$s[-1]{cmds}}, $cmd;
+        push @{$s[-1]{mail}}, { from => $1, rcpt => [] } if $cmd =~ /^MAIL FROM:<([^>]*)>/i;
+        push @{$s[-1]{mail}[-1]{rcpt}}, $1 if $cmd =~ /^RCPT TO:<([^>]*)>/i && @{$s[-1]{mail}};
+    }
+    return @s;
+}
+
+# Runs pmdf_deliver -channel=CHANNEL [more] in the current instance;
+# returns (exit, stdout, stderr).  Sanitizer reports (SANITIZE=1 builds)
+# are kept for sanitizer_reports().
+my $sanitizer_reports = '';
+sub pmdf_deliver {
+    my ($dir, $build, $channel, @more) = @_;
+    my @r = run($dir, "'$build/bin/pmdf_deliver' -channel=$channel @more");
+    $sanitizer_reports .= $r[2] if $r[2] =~ /Sanitizer|runtime error/;
+    return @r;
+}
+sub sanitizer_reports { return $sanitizer_reports }
 
 # Polls a condition (a code ref) every 50 ms for up to $secs; true when it held.
 sub wait_for {
