@@ -31,16 +31,6 @@ my $per = int($n / $threads);
 $n = $per * $threads;
 
 my ($dir, $inst, $build, $top) = instance();
-# The kill leaves processes registered in the queue cache's Berkeley DB
-# environment; the next opener recovers it, which panics the handles the
-# SMTP server holds (it reopens its cache).  Berkeley DB does not free a
-# panicked handle's memory when it is closed, so LeakSanitizer would
-# report libdb's own allocations at exit: those, and only those, are
-# suppressed here.
-open(my $supp, '>', "$dir/lsan.supp") or die;
-print $supp "leak:libdb-5.3.so\nleak:__os_malloc\nleak:__os_realloc\nleak:__os_calloc\n";
-close $supp;
-$ENV{LSAN_OPTIONS} = "suppressions=$dir/lsan.supp" . ($ENV{LSAN_OPTIONS} ? ":$ENV{LSAN_OPTIONS}" : '');
 my $sink_port = free_port();
 my $port = free_port();
 relay_config($inst, sink_port => $sink_port, pool => 'DEFAULT', maxjobs => 4);

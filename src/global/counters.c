@@ -7,9 +7,11 @@
  *	holds a read lock on a page the other wants to write), so every
  *	writing transaction first writes the record COUNTERS_LOCK_KEY, which
  *	no reader decodes: the first writer takes that page's write lock and
- *	the others wait for it, holding nothing, until it commits.  Writers
- *	are serialised; readers are not held up for long.  Should Berkeley
- *	DB fail a transaction all the same, it is retried.
+ *	the others, holding nothing, are refused it (dict.h never waits for
+ *	a lock) and back off in dict_begin() until it commits.  Writers are
+ *	serialised; readers are not held up for long.  Should Berkeley
+ *	DB undo a transaction all the same (DICT_AGAIN: a deadlock, a writer
+ *	that died holding the lock, a recovery), it is run again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,6 @@
 #include "mem.h"
 #include "strlist.h"
 
-#define COUNTERS_RETRIES 8
 #define COUNTERS_LOCK_KEY "#writer"	/* no channel name holds "#" */
 
 const char *const counters_kind_names[COUNTERS_KINDS] = {
@@ -32,7 +33,6 @@ const char *const counters_kind_names[COUNTERS_KINDS] = {
 struct COUNTERS {
     DICT   *db;
     char   *path;
-    int     flags;
 };
 
 static int counters_path(int purpose, STR *path, STR *err)
@@ -60,7 +60,6 @@ COUNTERS *counters_open(int flags, STR *err)
 	c = mem_calloc(1, sizeof(*c));
 	c->db = db;
 	c->path = str_detach(&path);
-	c->flags = flags | DICT_NOSYNC;
     }
     str_free(&path);
     return c;
@@ -198,7 +197,7 @@ static int counters_load(COUNTERS *c, const char *channel, CHANNEL_COUNTERS *cc,
     rc = dict_get(c->db, channel, strlen(channel), &val, err);
     if (rc < 0) {
 	str_free(&val);
-	return -1;
+	return rc;				/* -1, or DICT_AGAIN */
     }
     if (rc == 0 || counters_decode(channel, strlen(channel), val.s, val.len, cc) < 0) {
 	counters_fresh(cc, channel);
@@ -223,72 +222,50 @@ static int counters_store(COUNTERS *c, const CHANNEL_COUNTERS *cc, STR *err)
 
 static int counters_begin(COUNTERS *c, STR *err)
 {
-    if (dict_begin(c->db, err) < 0)
-	return -1;
-    if (dict_put(c->db, COUNTERS_LOCK_KEY, sizeof(COUNTERS_LOCK_KEY) - 1, "", 0, err) < 0) {
+    int     rc;
+
+    if ((rc = dict_begin(c->db, err)) < 0)
+	return rc;
+    if ((rc = dict_put(c->db, COUNTERS_LOCK_KEY, sizeof(COUNTERS_LOCK_KEY) - 1, "", 0, err)) < 0)
 	dict_abort(c->db);
-	return -1;
-    }
-    return 0;
+    return rc;
 }
 
 static int counters_apply(COUNTERS *c, const COUNTERS_DELTA *d, size_t n, STR *err)
 {
     CHANNEL_COUNTERS cc;
     size_t  i;
-    int     k;
+    int     k, rc;
 
-    if (counters_begin(c, err) < 0)
-	return -1;
+    if ((rc = counters_begin(c, err)) < 0)
+	return rc;
     for (i = 0; i < n; i++) {
 	if (d[i].channel == NULL || *d[i].channel == 0)
 	    continue;
-	if (counters_load(c, d[i].channel, &cc, err) < 0)
+	if ((rc = counters_load(c, d[i].channel, &cc, err)) < 0)
 	    goto fail;
 	for (k = 0; k < COUNTERS_KINDS; k++) {
 	    cc.msgs[k] += d[i].msgs[k];
 	    cc.rcpts[k] += d[i].rcpts[k];
 	}
-	if (counters_store(c, &cc, err) < 0)
+	if ((rc = counters_store(c, &cc, err)) < 0)
 	    goto fail;
     }
     return dict_commit(c->db, err);
 fail:
     dict_abort(c->db);
-    return -1;
-}
-
-/*
- * counters_reopen - a fresh handle.  The old one goes first: Berkeley DB's
- * DB_REGISTER allows a process one handle per environment.
- */
-static int counters_reopen(COUNTERS *c, STR *err)
-{
-    dict_close(c->db);
-    c->db = dict_open(c->path, c->flags, err);
-    return c->db == NULL ? -1 : 0;
-}
-
-static int counters_ready(COUNTERS *c, STR *err)
-{
-    return c->db != NULL || counters_reopen(c, err) == 0;
+    return rc;				/* -1, or DICT_AGAIN: run again */
 }
 
 int     counters_add(COUNTERS *c, const COUNTERS_DELTA *d, size_t n, STR *err)
 {
-    int     attempt;
+    int     rc;
 
-    for (attempt = 0; attempt < COUNTERS_RETRIES; attempt++) {
+    /* Ends: dict_begin() gives up on a lock held for too long, and on a failed recovery. */
+    do {
 	str_reset(err);
-	if (!counters_ready(c, err))
-	    return -1;
-	if (counters_apply(c, d, n, err) == 0)
-	    return 0;
-	/* Halfway: the environment may need recovery after a killed writer. */
-	if (attempt == COUNTERS_RETRIES / 2 && counters_reopen(c, err) < 0)
-	    return -1;
-    }
-    return -1;
+    } while ((rc = counters_apply(c, d, n, err)) == DICT_AGAIN);
+    return rc < 0 ? -1 : 0;
 }
 
 int     counters_get(COUNTERS *c, const char *channel, CHANNEL_COUNTERS *cc, STR *err)
@@ -297,8 +274,6 @@ int     counters_get(COUNTERS *c, const char *channel, CHANNEL_COUNTERS *cc, STR
     int     rc;
 
     counters_fresh(cc, channel);
-    if (!counters_ready(c, err))
-	return -1;
     rc = dict_get(c->db, channel, strlen(channel), &val, err);
     if (rc > 0 && counters_decode(channel, strlen(channel), val.s, val.len, cc) < 0) {
 	str_printf(err, "%s: the counters of channel %s do not decode; run \"pmdf counters"
@@ -342,8 +317,6 @@ int     counters_walk(COUNTERS *c, COUNTERS_WALK_FN fn, void *ctx, STR *err)
     memset(&w, 0, sizeof(w));
     w.fn = fn;
     w.ctx = ctx;
-    if (!counters_ready(c, err))
-	return -1;
     rc = dict_walk(c->db, "", 0, walk_one, &w, err);
     if (rc == 0 && w.bad) {
 	str_printf(err, "%s: %d records do not decode; run \"pmdf counters -clear\"", c->path,
@@ -374,7 +347,7 @@ int     counters_clear(COUNTERS *c, const char *channel, STR *err)
     size_t  i;
     int     rc = 0;
 
-    if (!counters_ready(c, err) || counters_begin(c, err) < 0)
+    if (counters_begin(c, err) < 0)
 	return -1;
     if (channel != NULL)
 	rc = clear_one(c, channel, err);
@@ -397,7 +370,7 @@ int     counters_set_queued(COUNTERS *c, const char *channel, int64_t msgs, int6
 {
     CHANNEL_COUNTERS cc;
 
-    if (!counters_ready(c, err) || counters_begin(c, err) < 0)
+    if (counters_begin(c, err) < 0)
 	return -1;
     if (counters_load(c, channel, &cc, err) < 0)
 	goto fail;

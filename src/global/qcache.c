@@ -69,6 +69,12 @@ const char *qcache_db_path(const QCACHE *c)
     return dict_path(c->db);
 }
 
+/* Only the job controller calls this: see dict_checkpoint(). */
+int     qcache_checkpoint(QCACHE *c, STR *err)
+{
+    return dict_checkpoint(c->db, err);
+}
+
 void    qcache_rec_writer(QCACHE_REC *r, const QMSG_W *w, const QENVELOPE *env)
 {
     r->channel = queue_w_channel(w);
@@ -209,25 +215,27 @@ int     qcache_add(QCACHE *c, const QCACHE_REC *r, STR *err)
     return rc;
 }
 
+/* One transaction for n entries, run again when Berkeley DB undoes it (DICT_AGAIN). */
 int     qcache_add_many(QCACHE *c, const QCACHE_REC *r, size_t n, STR *err)
 {
     STR     key = STR_INIT, val = STR_INIT;
     size_t  i;
-    int     rc = 0;
+    int     rc;
 
     if (n == 0)
 	return 0;
-    if (dict_begin(c->db, err) < 0)
-	return -1;
-    for (i = 0; i < n && rc == 0; i++)
-	rc = qcache_put(c, r + i, &key, &val, err);
-    if (rc == 0)
-	rc = dict_commit(c->db, err);
-    else
-	dict_abort(c->db);
+    do {
+	rc = dict_begin(c->db, err);
+	for (i = 0; i < n && rc == 0; i++)
+	    rc = qcache_put(c, r + i, &key, &val, err);
+	if (rc == 0)
+	    rc = dict_commit(c->db, err);
+	else
+	    dict_abort(c->db);
+    } while (rc == DICT_AGAIN);		/* ends: see dict_begin() */
     str_free(&key);
     str_free(&val);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int     qcache_remove(QCACHE *c, const char *channel, const char *name, STR *err)
@@ -340,20 +348,21 @@ static int sync_delete(QCACHE *c, SYNC_CTX *s, STR *err)
     UNPACK  in;
     const void *k;
     size_t  kl, done = 0;
+    int     rc;
 
     unpack_init(&in, s->stale.s, s->stale.len);
     while (done < s->nstale) {
-	if (done % QCACHE_BATCH == 0 && dict_begin(c->db, err) < 0)
-	    return -1;
+	if (done % QCACHE_BATCH == 0 && (rc = dict_begin(c->db, err)) < 0)
+	    return rc;
 	k = unpack_bytes(&in, &kl);
-	if (k == NULL || dict_del(c->db, k, kl, err) < 0) {
+	if (k == NULL || (rc = dict_del(c->db, k, kl, err)) < 0) {
 	    dict_abort(c->db);
-	    return -1;
+	    return k == NULL ? -1 : rc;
 	}
 	s->counts->removed++;
 	if (++done % QCACHE_BATCH == 0 || done == s->nstale)
-	    if (dict_commit(c->db, err) < 0)
-		return -1;
+	    if ((rc = dict_commit(c->db, err)) < 0)
+		return rc;
     }
     return 0;
 }
@@ -366,7 +375,7 @@ static int sync_add_one(QCACHE *c, const char *key, const char *path, STR *repor
     QCACHE_REC r;
     STR     why = STR_INIT, chan = STR_INIT;
     const char *slash = strchr(key, '/');
-    int     rc;
+    int     rc, dbrc = 0;
 
     rc = queue_read(path, &m, &why);
     if (rc == QUEUE_DAMAGED) {
@@ -375,15 +384,13 @@ static int sync_add_one(QCACHE *c, const char *key, const char *path, STR *repor
     } else if (rc == 0) {
 	str_cpyn(&chan, key, (size_t) (slash - key));
 	qcache_rec_message(&r, STR_C(chan), slash + 1, &m);
-	if ((rc = qcache_add(c, &r, err)) == 0)
+	if ((dbrc = qcache_add(c, &r, err)) == 0)
 	    counts->added++;
-    } else {
-	rc = 0;				/* gone since the scan: nothing to index */
-    }
+    }					/* else gone since the scan: nothing to index */
     queue_message_free(&m);
     str_free(&why);
     str_free(&chan);
-    return rc < 0 && rc != QUEUE_DAMAGED ? -1 : 0;
+    return dbrc;
 }
 
 static int sync_add(QCACHE *c, SYNC_CTX *s, STR *report, STR *err)
@@ -405,7 +412,8 @@ static int sync_add(QCACHE *c, SYNC_CTX *s, STR *report, STR *err)
     return rc;
 }
 
-int     qcache_synchronize(QCACHE *c, QCACHE_SYNC *counts, STR *report, STR *err)
+/* One synchronisation; DICT_AGAIN when Berkeley DB undid a transaction of it. */
+static int sync_once(QCACHE *c, QCACHE_SYNC *counts, STR *report, STR *err)
 {
     QCACHE_SYNC local;
     SYNC_CTX s;
@@ -433,4 +441,14 @@ int     qcache_synchronize(QCACHE *c, QCACHE_SYNC *counts, STR *report, STR *err
     str_free(&s.stale);
     str_free(&damaged);
     return rc;
+}
+
+/* The scan and the walk start afresh when a transaction was undone: all is idempotent. */
+int     qcache_synchronize(QCACHE *c, QCACHE_SYNC *counts, STR *report, STR *err)
+{
+    int     rc;
+
+    while ((rc = sync_once(c, counts, report, err)) == DICT_AGAIN)
+	;				/* ends: see dict_begin() */
+    return rc < 0 ? -1 : 0;
 }

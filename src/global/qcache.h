@@ -8,6 +8,7 @@
  *	QCACHE *qcache_open(int flags, STR *err);
  *	void qcache_close(QCACHE *c);
  *	const char *qcache_db_path(const QCACHE *c);
+ *	int qcache_checkpoint(QCACHE *c, STR *err);	(the job controller only)
  *
  *	void qcache_rec_writer(QCACHE_REC *r, const QMSG_W *w, const QENVELOPE *env);
  *	void qcache_rec_message(QCACHE_REC *r, const char *channel, const char *name,
@@ -105,6 +106,7 @@ int qcache_path(int purpose, STR *path, STR *err);
 QCACHE *qcache_open(int flags, STR *err);
 void qcache_close(QCACHE *c);
 const char *qcache_db_path(const QCACHE *c);
+int qcache_checkpoint(QCACHE *c, STR *err);
 void qcache_rec_writer(QCACHE_REC *r, const QMSG_W *w, const QENVELOPE *env);
 void qcache_rec_message(QCACHE_REC *r, const char *channel, const char *name,
 			const QMESSAGE *m);

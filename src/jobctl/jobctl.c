@@ -386,6 +386,9 @@ static void jc_cache_check(JC *jc, SCAN_CTX *s)
 	str_free(&err);
 	return;
     }
+    /* The job controller alone checkpoints the cache's environment (see dict.h). */
+    if (qcache_checkpoint(jc->qcache, &err) < 0)
+	msg_warn("queue cache: %s", STR_C(err));
     /* Entries for files that are gone, or files without an entry. */
     if (c.stale == 0 && c.entries - c.stale == s->files) {
 	jc->cache_suspect = 0;

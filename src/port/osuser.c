@@ -5,7 +5,9 @@
  *	POSIX: getpwuid(), stat(), termios.  OpenVMS's C run-time library
  *	provides getpwuid() and stat() too; for the terminal it has no
  *	termios, so there the echo is turned off with a SYS$QIOW read with
- *	IO$M_NOECHO on SYS$COMMAND.
+ *	IO$M_NOECHO on SYS$COMMAND.  A process is probed with kill(pid, 0),
+ *	which both run-time libraries provide: no signal is sent, and EPERM
+ *	means the process exists but belongs to someone else.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,9 @@
 #include <errno.h>
 #include <unistd.h>
 #include <pwd.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 #include "osuser.h"
 #include "mem.h"
@@ -149,4 +154,21 @@ int     tty_read_secret(const char *prompt, int confirm, STR *out, STR *err)
 	memset(again.s, 0, again.len);
     str_free(&again);
     return rc;
+}
+
+int     os_process_alive(unsigned long pid)
+{
+    if (pid == 0 || kill((pid_t) pid, 0) == 0)
+	return 1;
+    return errno == EPERM;
+}
+
+void    os_sleep_ms(long ms)
+{
+    struct timespec ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	;
 }

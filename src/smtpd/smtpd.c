@@ -132,10 +132,9 @@ static void group_commit(SMTPD *sd)
 	for (i = 0; i < n; i++)
 	    session_cache_rec(ss[i], ws[i], &recs[i]);
 	if (sd->qcache != NULL && qcache_add_many(sd->qcache, recs, n, &cerr) < 0) {
+	    /* dict.h reopened a recovered environment already; the job controller's
+	     * queue scan adds what is missing. */
 	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
-	    /* A process killed meanwhile may have had the environment recovered. */
-	    qcache_close(sd->qcache);
-	    sd->qcache = qcache_open(DICT_RDWR | DICT_CREATE, &cerr);
 	}
 	qnotify_enqueued(sd->counters, recs, n);	/* counters; wake the job controller */
 	free(recs);
