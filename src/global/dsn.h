@@ -5,8 +5,6 @@
  *	#include "dsn.h"
  *
  *	int dsn_wanted(const char *from, unsigned notify, int action);
-void dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host, int64_t now,
-		      STR *msgid, STR *boundary);
  *	void dsn_from_message(DSN_MSG *d, const QMESSAGE *m, const char *host,
  *			      int64_t now, STR *msgid, STR *boundary);
  *	void dsn_compose(const DSN_MSG *d, STR *out);

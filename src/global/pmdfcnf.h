@@ -5,8 +5,8 @@
  *	#include "pmdfcnf.h"
  *
  *	int pmdfcnf_load(const char *spec, PMDF_CNF *cnf, STR *err);
-void pmdfcnf_save(const PMDF_CNF *cnf, STR *out);
-int pmdfcnf_restore(struct UNPACK *in, PMDF_CNF *cnf, STR *err);
+ *	void pmdfcnf_save(const PMDF_CNF *cnf, STR *out);
+ *	int pmdfcnf_restore(struct UNPACK *in, PMDF_CNF *cnf, STR *err);
  *	int pmdfcnf_options(PMDF_CNF *cnf, const char *spec, STR *err);
  *	void pmdfcnf_free(PMDF_CNF *cnf);
  *	const CNF_CHANNEL *pmdfcnf_channel(const PMDF_CNF *cnf, const char *name);

@@ -15,7 +15,7 @@
  *	int queue_write(QMSG_W *w, const void *data, size_t len, STR *err);
  *	int queue_finish(QMSG_W *w, STR *err);
  *	int queue_sync_dirs(QMSG_W *const *ws, size_t n, STR *err);
-void queue_defer_sync(int on);
+ *	void queue_defer_sync(int on);
  *	int queue_is_durable(const QMSG_W *w);
  *	void queue_release(QMSG_W *w);
  *	void queue_abort(QMSG_W *w);
@@ -35,18 +35,6 @@ void queue_defer_sync(int on);
  *	int queue_channel_dir(const char *channel, int purpose, STR *dir, STR *err);
  *	int queue_valid_channel(const char *channel, STR *err);
  *	int queue_valid_name(const char *name);
-int queue_valid_held_name(const char *name);
-int queue_name_attempt(const char *name);
-int queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn, void *ctx, STR *err);
-
-int queue_lock(const char *path, QLOCK *lk, STR *err);
-int queue_read_locked(QLOCK *lk, QMESSAGE *m, STR *err);
-void queue_unlock(QLOCK *lk);
-int queue_requeue(const char *path, const QENVELOPE *env, const char *body, size_t body_len,
-		  STR *new_path, STR *err);
-int queue_hold(const char *path, STR *new_path, STR *err);
-int queue_unhold(const char *path, STR *new_path, STR *err);
-void qenvelope_copy_header(QENVELOPE *dst, const QENVELOPE *src);
  *	int queue_valid_held_name(const char *name);
  *	int queue_name_attempt(const char *name);
  *	int queue_scan_which(const char *channel, int which, QUEUE_SCAN_FN fn,

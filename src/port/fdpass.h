@@ -7,7 +7,6 @@
  *	int fdpass_pair(int fds[2], STR *err);
  *	long fdpass_send(int chan, int fd, const char *msg, size_t len);
  *	long fdpass_recv(int chan, int *fd, char *buf, size_t cap);
-int fdpass_close_send(int chan);
  *	int fdpass_close_send(int chan);
  * DESCRIPTION
  *	The dispatcher owns the listening sockets; each connection it

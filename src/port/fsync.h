@@ -8,7 +8,7 @@
  *	int port_fsync_dir(const char *dir, STR *err);
  *	int port_fsync_parent(const char *path, STR *err);
  *	unsigned long port_fsync_dir_count(void);
-int port_sync_filesystem(const char *path, STR *err);
+ *	int port_sync_filesystem(const char *path, STR *err);
  *	PORT_O_CLOEXEC
  * DESCRIPTION
  *	The queue promises that a message is on stable storage before the

@@ -19,7 +19,7 @@
  *
  *	void lnm_entry_free(LNM_ENTRY *ent);
  *	const char *lnm_table_name(int table);
-int lnm_table_by_name(const char *name);
+ *	int lnm_table_by_name(const char *name);
  *	const char *lnm_mode_name(int mode);
  * DESCRIPTION
  *	One interface, two implementations: on OpenVMS the names are the

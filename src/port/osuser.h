@@ -6,10 +6,7 @@
  *	int os_user_name(STR *name, STR *err);
  *	int os_may_administer(const char *path);
  *	int tty_read_secret(const char *prompt, int confirm, STR *out, STR *err);
-int os_process_alive(unsigned long pid);
-void os_sleep_ms(long ms);
  *	int os_process_alive(unsigned long pid);
-void os_sleep_ms(long ms);
  *	void os_sleep_ms(long ms);
  * DESCRIPTION
  *	os_user_name() gives the login name of the effective user.

@@ -14,7 +14,6 @@
  *	void dict_abort(DICT *d);
  *	void dict_close(DICT *d);
  *	const char *dict_path(const DICT *d);
-int dict_checkpoint(DICT *d, STR *err);
  *	int dict_checkpoint(DICT *d, STR *err);
  * DESCRIPTION
  *	Every database of the toolkit (password, alias, general, queue cache)

@@ -4,7 +4,6 @@
  * SYNOPSIS
  *	#include "msg.h"
  *	void msg_progname(const char *name);
-void msg_timestamps(int on);
  *	void msg_timestamps(int on);
  *	void msg_info(const char *fmt, ...);
  *	void msg_warn(const char *fmt, ...);
