@@ -2,9 +2,10 @@
 # qm.t - pmdf qm, every command, non-interactive (-command, standard
 # input) and once interactive through a pseudo-terminal (script(1)), on
 # messages queued by the real tcp_smtp_server (no job controller runs, so
-# the queue stays put); plus pmdf counters, and the wake-up datagrams that
-# tcp_smtp_server and "qm release" send (read here from the socket the job
-# controller would own).
+# the queue stays put, and every program keeps the queue cache and the
+# counters itself); plus pmdf counters, and at the end the queue events
+# that tcp_smtp_server and "qm hold/release" send to a job controller
+# (qnotify.h), read here from the socket the job controller would own.
 use strict;
 use warnings;
 use Test::More;
@@ -19,21 +20,6 @@ my ($dir, $inst, $build, $top) = instance();
 my $pmdf = "$build/bin/pmdf";
 sub qm { my ($args, $stdin) = @_; return run($dir, "'$pmdf' qm $args", $stdin) }
 
-# The job controller's socket, held by the test: every wake-up lands here.
-my $sockpath = "$inst/log/job_controller.sock";
-my $wake = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $sockpath) or die "socket: $!";
-$wake->blocking(0);
-sub wakes {
-    my @d;
-    for (1 .. 30) {
-        my $buf;
-        while (defined $wake->recv($buf, 65536) && length $buf) { push @d, $buf; $buf = '' }
-        last if @d;
-        select(undef, undef, undef, 0.05);
-    }
-    return join '', @d;
-}
-
 my $port = free_port();
 my $srv = start_server($dir, $build, "-port=$port", '-listen=127.0.0.1');
 ok(wait_port($port), 'tcp_smtp_server listens') or BAIL_OUT('no server');
@@ -45,14 +31,9 @@ sub send_mail {
     return $out eq "ok\n";
 }
 ok(send_mail('alice@client.example', 'user@mail.example.com', 'first'), 'message 1 queued (to l)');
-my $w = wakes();
-like($w, qr/\APMDFWAKE1 l\nZZ[0-9a-f]{24}\.00\n\z/, 'tcp_smtp_server woke the job controller: channel l and the file name');
 ok(send_mail('bob@client.example', ['x@remote.example', 'y@remote.example'], 'second'), 'message 2 queued (to tcp_local, 2 recipients)');
-like(wakes(), qr/\APMDFWAKE1 tcp_local\n/, '... wake-up for tcp_local');
 ok(send_mail('carol@client.example', 'user@mail.example.com', 'third'), 'message 3 queued (to l)');
-wakes();
 ok(send_mail('', 'user@mail.example.com', 'fourth'), 'message 4 queued (from <>)');
-wakes();
 my @l = queue_files($inst, 'l');
 my @t = queue_files($inst, 'tcp_local');
 is(scalar(@l) . '/' . scalar(@t), '3/1', 'three files in l, one in tcp_local');
@@ -108,11 +89,9 @@ unlike($out, qr/HELD/, 'directory/noheld (DCL form) leaves it out');
 like($out, qr/already held/, 'hold again: already held');
 ($rc, $out) = run($dir, "'$pmdf' cache -synchronize");
 like($out, qr/0 added, 0 removed/, 'the queue cache followed the rename (cache -synchronize finds nothing to fix)') or diag $out;
-wakes();
 ($rc, $out) = qm("-command=\"release $first\"");
 like($out, qr/Released \Q$first\E\.HELD \(l\): now \Q$first\E\.00/, 'release: back to .00');
 ok(-f "$inst/queue/l/$first.00", 'release: the file is .00 again');
-is(wakes(), "PMDFWAKE1 l\n$first.00\n", 'release woke the job controller for that file');
 
 # A message being delivered is locked: hold and delete leave it alone.
 my $locked = "$inst/queue/l/$first.00";
@@ -207,6 +186,81 @@ SKIP: {
     like($out, qr/\s1  directory\r?\n\s+2  summarize\r?\n\s+3  summarize\r?\n\s+4  history/,
          'interactive: the up arrow recalled the last line (readline history)');
 }
+
+# The queue's events, as a job controller would get them: a socket held by
+# the test where job_controller's would be (qnotify.h gives the format).
+my $sockpath = "$inst/log/job_controller.sock";
+my $jc = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $sockpath) or die "socket: $!";
+$jc->blocking(0);
+sub events {
+    my @ev;
+    for (1 .. 40) {
+        my $buf;
+        while (defined $jc->recv($buf, 65536) && length $buf) {
+            my ($magic, $rest) = unpack('N a*', $buf);
+            push @ev, { type => 'foreign' } and next unless $magic == 0x50514531;
+            while (length $rest) {
+                my ($type);
+                ($type, $rest) = unpack('N a*', $rest);
+                my %e;
+                if ($type == 1) {
+                    my ($sh, $sl, $ch, $cl);
+                    (@e{qw(channel name)}, $sh, $sl, $ch, $cl, $e{from}, $e{nrcpt}, $e{envid}, $e{wake}, $rest)
+                        = unpack('N/a N/a N N N N N/a N N/a N a*', $rest);
+                    @e{qw(type size created)} = ('add', $sh * 2**32 + $sl, $ch * 2**32 + $cl);
+                } elsif ($type == 2) {
+                    (@e{qw(channel name)}, $rest) = unpack('N/a N/a a*', $rest);
+                    $e{type} = 'del';
+                } elsif ($type == 3) {
+                    my @n;
+                    ($e{channel}, @n[0 .. 19], $rest) = unpack('N/a ' . ('N ' x 20) . 'a*', $rest);
+                    $e{type} = 'count';
+                    $e{enqueued} = ($n[0] * 2**32 + $n[1]) . '/' . ($n[2] * 2**32 + $n[3]);
+                } else {
+                    push @ev, { type => "unknown $type" };
+                    last;
+                }
+                push @ev, \%e;
+            }
+            $buf = '';
+        }
+        last if @ev;
+        select(undef, undef, undef, 0.05);
+    }
+    return @ev;
+}
+sub show { join ' ', map { join ',', map { "$_=" . ($_[0]{$_} // '') } sort keys %{$_[0]} } @_ }
+ok(send_mail('dave@client.example', 'user@mail.example.com', 'fifth'), 'message 5 queued, a job controller listening');
+my @ev = events();
+my ($add) = grep { $_->{type} eq 'add' } @ev;
+my ($count) = grep { $_->{type} eq 'count' } @ev;
+ok($add && $add->{channel} eq 'l' && $add->{name} =~ /\AZZ[0-9a-f]{24}\.00\z/ && $add->{wake} == 1
+   && $add->{from} eq 'dave@client.example' && $add->{nrcpt} == 1,
+   'tcp_smtp_server told the job controller: a new message in l, due now, with its sender') or diag show(@ev);
+ok(-f "$inst/queue/l/$add->{name}", '... the file it names') if $add;
+ok($count && $count->{channel} eq 'l' && $count->{enqueued} eq '1/1', '... and to count it enqueued')
+    or diag show(@ev);
+my $fifth = $add ? $add->{name} : 'none';
+($rc, $out) = run($dir, "'$pmdf' cache -synchronize");
+like($out, qr/1 added/, 'the job controller (here: nobody) keeps the cache: the sender did not write it')
+    or diag $out;
+(my $stem5 = $fifth) =~ s/\.00\z//;
+qm("-command=\"hold $stem5\"");
+@ev = events();
+is(show(grep { $_->{type} ne 'count' } @ev), show({ type => 'del', channel => 'l', name => "$stem5.00" },
+   { type => 'add', channel => 'l', name => "$stem5.HELD", size => $add->{size}, created => $add->{created},
+     from => 'dave@client.example', nrcpt => 1, envid => '', wake => 0 }),
+   'hold: the old name removed, the held one added, not due');
+qm("-command=\"release $stem5\"");
+@ev = events();
+ok((grep { $_->{type} eq 'add' && $_->{name} eq "$stem5.00" && $_->{wake} == 1 } @ev)
+   && (grep { $_->{type} eq 'del' && $_->{name} eq "$stem5.HELD" } @ev),
+   'release: the held name removed, .00 added and due now (the job controller delivers it)') or diag show(@ev);
+close $jc;
+unlink $sockpath;
+qm("-command=\"hold $stem5\"");
+($rc, $out) = run($dir, "'$pmdf' cache -synchronize");
+like($out, qr/0 added, 0 removed/, 'no job controller any more: qm keeps the cache itself again') or diag $out;
 
 is(stop_server($srv), 0, 'tcp_smtp_server stops cleanly');
 done_testing();

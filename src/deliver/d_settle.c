@@ -22,19 +22,20 @@
  *	   notification: null sender") and dropped, never returned again.
  *	3. No recipient left: the file is removed.  Otherwise it is requeued
  *	   (queue_requeue) with the remaining recipients, the next attempt
- *	   number and the delay flag.  The queue cache follows.
- *	4. The channel's counters: recipients delivered, returned and
- *	   deferred, and the message when it left the queue.  They are
- *	   added up in memory and written every D_COUNTERS_EVERY messages
- *	   and at the end of the run (d_counters_flush), one Berkeley DB
- *	   transaction each.  Then one mail log entry per recipient: D, DS, DA, DSA (delivered; S
+ *	   number and the delay flag.
+ *	4. The queue cache and the channel's counters (recipients
+ *	   delivered, returned and deferred, and the message when it left
+ *	   the queue) are told to the job controller, which keeps them
+ *	   (qnotify.h: this program never writes those databases while the
+ *	   job controller runs, so killing it can wedge nobody).  Then one
+ *	   mail log entry per recipient: D, DS, DA, DSA (delivered; S
  *	   when the outbound session was under TLS, A when authenticated), R
  *	   (failed and returned), Q (requeued), or Z instead of Q when other
  *	   recipients of the message were settled in this run (partial).
  *
  *	d_enqueuer() sets up enqueue.h for a new message from this channel
  *	(notifications, a local alias's targets): routed with the delivering
- *	channel as source, into this run's queue cache, counters and log.
+ *	channel as source, logged in this run's mail log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,6 @@ void    d_enqueuer(DCTX *d, ENQUEUE *q, int expand_aliases)
     q->rw = d->rw;
     q->aliases = expand_aliases ? d->cfg.aliases : NULL;
     q->source = d->channel;
-    q->qcache = d->qcache;
-    q->counters = d->counters;
     q->log = d->log;
 }
 
@@ -166,8 +165,8 @@ static const char *file_name(const char *path)
     return name;
 }
 
-static int requeue(DCTX *d, const char *path, const char *name, const QMESSAGE *m,
-		   const DRESULT *res, int delay_sent)
+static int requeue(DCTX *d, QNOTIFY *qn, const char *path, const char *name,
+		   const QMESSAGE *m, const DRESULT *res, int delay_sent)
 {
     QENVELOPE env;
     QCACHE_REC rec;
@@ -187,8 +186,8 @@ static int requeue(DCTX *d, const char *path, const char *name, const QMESSAGE *
     rc = queue_requeue(path, &env, m->body, m->body_len, &newpath, &err);
     if (rc < 0) {
 	msg_error("message %s: %s", STR_C(m->env.id), STR_C(err));
-    } else if (d->qcache) {
-	(void) qcache_remove(d->qcache, d->channel, name, &err);
+    } else {
+	qnotify_del(qn, d->channel, name);
 	memset(&rec, 0, sizeof(rec));
 	rec.channel = d->channel;
 	rec.name = file_name(STR_C(newpath));
@@ -197,26 +196,12 @@ static int requeue(DCTX *d, const char *path, const char *name, const QMESSAGE *
 	rec.from = STR_C(m->env.from);
 	rec.nrcpt = (uint32_t) env.nrcpt;
 	rec.envid = STR_C(m->env.envid);
-	if (qcache_add(d->qcache, &rec, &err) < 0)
-	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(err));
+	qnotify_add(qn, &rec, 0);		/* due later: the job controller knows when */
     }
     qenvelope_free(&env);
     str_free(&newpath);
     str_free(&err);
     return rc;
-}
-
-/* The counters are statistics: a failure to update them is a warning. */
-void    d_counters_flush(DCTX *d)
-{
-    STR     err = STR_INIT;
-
-    if (d->cdelta_msgs > 0 && d->counters != NULL
-	&& counters_add(d->counters, &d->cdelta, 1, &err) < 0)
-	msg_warn("counters: %s", STR_C(err));
-    counters_delta_init(&d->cdelta, d->channel);
-    d->cdelta_msgs = 0;
-    str_free(&err);
 }
 
 int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m, DRESULT *res)
@@ -227,6 +212,7 @@ int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m,
     int     delay_sent = m->env.delay_sent, rc = 0;
     const char *from = STR_C(m->env.from);
     STR     err = STR_INIT, info = STR_INIT;
+    QNOTIFY qn = QNOTIFY_INIT;
 
     /* 1. Past the return period: give up. */
     for (i = 0; i < n; i++) {
@@ -272,24 +258,25 @@ int     d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m,
 	if (queue_remove(path, &err) < 0) {
 	    msg_error("message %s: %s", STR_C(m->env.id), STR_C(err));
 	    rc = -1;
-	} else if (d->qcache) {
-	    (void) qcache_remove(d->qcache, d->channel, name, &err);
-	}
+	} else
+	    qnotify_del(&qn, d->channel, name);
     } else {
-	rc = requeue(d, path, name, m, res, delay_sent);
+	rc = requeue(d, &qn, path, name, m, res, delay_sent);
     }
-    /* 4. The counters (flushed by d_counters_flush) and the log. */
+    /* 4. The cache and the counters (the job controller's, qnotify.h), the log. */
     {
+	COUNTERS_DELTA cd;
 	long    ndel = 0, nret = 0;
 
 	for (i = 0; i < n; i++) {
 	    ndel += res[i].state == DR_DELIVERED;
 	    nret += res[i].state == DR_FAILED;
 	}
-	counters_delta_outcome(&d->cdelta, d->channel, ndel, nret, (long) temp,
-			       temp == 0 && rc == 0);
-	if (++d->cdelta_msgs >= D_COUNTERS_EVERY)
-	    d_counters_flush(d);
+	counters_delta_init(&cd, d->channel);
+	counters_delta_outcome(&cd, d->channel, ndel, nret, (long) temp, temp == 0 && rc == 0);
+	qnotify_count(&qn, &cd);
+	qnotify_send(&qn);
+	qnotify_free(&qn);
     }
     for (i = 0; i < n; i++) {
 	const DRESULT *r = &res[i];

@@ -214,12 +214,6 @@ static void setup(DCTX *d, const char *channel)
 	msg_fatal("%s", STR_C(err));
     if ((d->log = maillog_open(&err)) == NULL)
 	msg_fatal("%s", STR_C(err));
-    if ((d->qcache = qcache_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("queue cache: %s; going on without it (pmdf cache -synchronize rebuilds it)",
-		 STR_C(err));
-    if ((d->counters = counters_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("counters: %s; going on without them", STR_C(err));
-    counters_delta_init(&d->cdelta, channel);
     if (d->kind == DK_LOCAL && (d->passdb = passdb_open(DICT_RDONLY, NULL, &err)) == NULL)
 	str_reset(&err);		/* no password database: known users have Maildirs */
     if (d->kind == DK_SMTP && d_smtp_init(d, &err) < 0)
@@ -232,9 +226,7 @@ static void teardown(DCTX *d)
     d_smtp_done(d);
     tls_client_free(d->tls_ctx);
     maillog_close(d->log);
-    qcache_close(d->qcache);
-    d_counters_flush(d);
-    counters_close(d->counters);
+    qnotify_shutdown();
     rewrite_free(d->rw);
     dict_close(d->passdb);
     dict_close(d->general);

@@ -23,7 +23,7 @@
 #include "maillog.h"
 #include "queue.h"
 #include "qcache.h"
-#include "counters.h"
+#include "qnotify.h"
 #include "enqueue.h"
 #include "retry.h"
 #include "smtpcli.h"
@@ -63,10 +63,6 @@ typedef struct DCTX {
     DICT   *general;
     DICT   *passdb;		/* the l channel's "known user" check; may be NULL */
     MAILLOG *log;
-    QCACHE *qcache;		/* may be NULL */
-    COUNTERS *counters;		/* may be NULL */
-    COUNTERS_DELTA cdelta;	/* not yet written (d_counters_flush) */
-    unsigned cdelta_msgs;
     RETRY_POLICY retry;
     int64_t now;
     unsigned counter;		/* unique names made in this run */
@@ -94,9 +90,7 @@ void d_smtp_done(DCTX *d);
 
 int d_settle(DCTX *d, const char *path, const char *name, const QMESSAGE *m, DRESULT *res);
 void d_enqueuer(DCTX *d, ENQUEUE *q, int expand_aliases);
-void d_counters_flush(DCTX *d);
 
-#define D_COUNTERS_EVERY 64	/* messages between counter updates */
 void d_log(DCTX *d, const QMESSAGE *m, const QRCPT *r, const char *code, const char *info);
 
 #endif

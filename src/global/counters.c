@@ -79,6 +79,11 @@ const char *counters_db_path(const COUNTERS *c)
     return c->path;
 }
 
+int     counters_checkpoint(COUNTERS *c, STR *err)
+{
+    return dict_checkpoint(c->db, err);
+}
+
 /* ---- deltas -------------------------------------------------------------- */
 
 void    counters_delta_init(COUNTERS_DELTA *d, const char *channel)

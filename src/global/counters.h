@@ -7,6 +7,7 @@
  *	COUNTERS *counters_open(int flags, STR *err);
  *	void counters_close(COUNTERS *c);
  *	const char *counters_db_path(const COUNTERS *c);
+ *	int counters_checkpoint(COUNTERS *c, STR *err);	(the job controller only)
  *
  *	void counters_delta_init(COUNTERS_DELTA *d, const char *channel);
  *	void counters_delta_enqueued(COUNTERS_DELTA *d, const char *channel,
@@ -132,6 +133,7 @@ extern const char *const counters_kind_names[COUNTERS_KINDS];
 COUNTERS *counters_open(int flags, STR *err);
 void counters_close(COUNTERS *c);
 const char *counters_db_path(const COUNTERS *c);
+int counters_checkpoint(COUNTERS *c, STR *err);
 void counters_delta_init(COUNTERS_DELTA *d, const char *channel);
 void counters_delta_enqueued(COUNTERS_DELTA *d, const char *channel, long recipients);
 void counters_delta_outcome(COUNTERS_DELTA *d, const char *channel, long delivered,

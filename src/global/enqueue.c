@@ -94,8 +94,7 @@ int     enqueue_message(const ENQUEUE *q, const ENQUEUE_MSG *m, STR *err)
     STRLIST chans = STRLIST_INIT;
     QMSG_W **ws;
     QENVELOPE *envs;
-    QCACHE_REC rec;
-    STR     cerr = STR_INIT;
+    QCACHE_REC *recs;
     size_t  i, j, nw = 0;
     int     rc = 0;
 
@@ -134,6 +133,7 @@ int     enqueue_message(const ENQUEUE *q, const ENQUEUE_MSG *m, STR *err)
     }
     if (rc == 0 && queue_sync_dirs(ws, nw, err) < 0)
 	rc = -1;
+    recs = mem_calloc(nw ? nw : 1, sizeof(*recs));
     for (i = 0; i < nw; i++) {
 	if (rc < 0) {
 	    queue_abort(ws[i]);
@@ -142,12 +142,13 @@ int     enqueue_message(const ENQUEUE *q, const ENQUEUE_MSG *m, STR *err)
 	if (q->log != NULL)
 	    for (j = 0; j < envs[i].nrcpt; j++)
 		log_enqueued(q, m, ws[i], STR_C(envs[i].rcpt[j].addr));
-	qcache_rec_writer(&rec, ws[i], &envs[i]);
-	if (q->qcache != NULL && qcache_add(q->qcache, &rec, &cerr) < 0)
-	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
-	qnotify_enqueued(q->counters, &rec, 1);
-	queue_release(ws[i]);
+	qcache_rec_writer(&recs[i], ws[i], &envs[i]);
     }
+    if (rc == 0)
+	qnotify_enqueued(recs, nw);
+    for (i = 0; rc == 0 && i < nw; i++)
+	queue_release(ws[i]);
+    free(recs);
     for (i = 0; i < chans.n; i++)
 	qenvelope_free(&envs[i]);
     free(envs);
@@ -157,6 +158,5 @@ done:
     strlist_free(&r.chan);
     strlist_free(&r.addr);
     strlist_free(&r.orig);
-    str_free(&cerr);
     return rc;
 }

@@ -22,18 +22,18 @@
  *
  *	All the files are made durable together (queue_sync_dirs) before any
  *	is released, so a crash leaves none or all of them.  Then each is
- *	entered into the queue cache (q->qcache may be NULL), counted and
- *	announced to the job controller (qnotify_enqueued; q->counters may be
- *	NULL), and logged with an E entry per recipient (q->log may be NULL),
- *	its info field m->what.
+ *	logged with an E entry per recipient (q->log may be NULL), its info
+ *	field m->what, and all are handed to the job controller, which
+ *	enters them into the queue cache, counts them and delivers them
+ *	(qnotify_enqueued).
  *
  *	An address that cannot be routed, or an alias that cannot be read,
  *	is left out with a warning (msg_warn) naming it.
  * DIAGNOSTICS
  *	0 when queued; 1 when no recipient could be routed (nothing queued);
  *	-1 with *err set when a queue file could not be written, and then
- *	nothing is queued.  Cache, counter and log failures are warnings:
- *	the message is queued all the same.
+ *	nothing is queued.  Log failures are warnings: the message is queued
+ *	all the same.
  */
 #ifndef PMDF_ENQUEUE_H
 #define PMDF_ENQUEUE_H
@@ -42,16 +42,12 @@
 #include "strlist.h"
 #include "rewrite.h"
 #include "alias.h"
-#include "qcache.h"
-#include "counters.h"
 #include "maillog.h"
 
 typedef struct ENQUEUE {
     REWRITER *rw;
     ALIASES *aliases;		/* expand local aliases; NULL: do not */
     const char *source;		/* the source channel */
-    QCACHE *qcache;		/* may be NULL */
-    COUNTERS *counters;		/* may be NULL */
     MAILLOG *log;		/* may be NULL */
 } ENQUEUE;
 

@@ -13,11 +13,14 @@
  *
  *	- knows the queue: at start and every SCAN_INTERVAL seconds it lists
  *	  every channel directory (queue_scan; held files are never
- *	  delivered), and it listens for wake-ups (jobwake.h) from the SMTP
- *	  server, the delivery program and "pmdf qm", which name the channel
- *	  and the new files, so mail starts moving at once.  A wake-up that
- *	  names no file makes it list that channel from the queue cache
- *	  (qcache.h), or from the directory when there is no cache.  The
+ *	  delivered), and it takes the queue's events (qnotify.h, over
+ *	  jobwake.h) from the SMTP server, the delivery programs and "pmdf
+ *	  qm": new files (due now, so mail starts moving at once), files
+ *	  renamed or removed, and counter changes.  It is the one writer of
+ *	  the queue cache (qcache.h) and the counters (counters.h) while it
+ *	  runs, so a delivery job or a server killed at any moment cannot
+ *	  leave a Berkeley DB mutex held under anyone; it checkpoints both
+ *	  environments.  The
  *	  scan also heals the queue cache: when the cache and the files
  *	  disagree in two scans in a row, it runs qcache_synchronize() (the
  *	  disagreement of one scan may be a message in flight).
@@ -75,6 +78,7 @@
 #include "spawn.h"
 #include "queue.h"
 #include "qcache.h"
+#include "qnotify.h"
 #include "dict.h"
 #include "lnm.h"
 #include "mem.h"
@@ -128,7 +132,8 @@ typedef struct JC {
     long   *pool_running;	/* per cfg.pools[] */
     int     wake_fd, chld_fd;
     STR     wake_path;
-    QCACHE *qcache;
+    QCACHE *qcache;			/* this process alone writes it (qnotify.h) */
+    COUNTERS *counters;			/* likewise */
     unsigned gen;
     int     cache_suspect;	/* the previous scan found the cache wrong */
     long long next_scan_ms;
@@ -386,9 +391,12 @@ static void jc_cache_check(JC *jc, SCAN_CTX *s)
 	str_free(&err);
 	return;
     }
-    /* The job controller alone checkpoints the cache's environment (see dict.h). */
+    /* The job controller alone checkpoints the environments (see dict.h). */
     if (qcache_checkpoint(jc->qcache, &err) < 0)
 	msg_warn("queue cache: %s", STR_C(err));
+    str_reset(&err);
+    if (jc->counters != NULL && counters_checkpoint(jc->counters, &err) < 0)
+	msg_warn("counters: %s", STR_C(err));
     /* Entries for files that are gone, or files without an entry. */
     if (c.stale == 0 && c.entries - c.stale == s->files) {
 	jc->cache_suspect = 0;
@@ -430,68 +438,48 @@ static void jc_scan_all(JC *jc)
     str_free(&err);
 }
 
-/* A wake-up without names: the channel's entries in the cache, else its files. */
+/* ---- the queue's events (qnotify.h): the books, and new mail ----------------------- */
 
-typedef struct LEARN_CTX {
-    JC     *jc;
-    JC_CHAN *ch;
-} LEARN_CTX;
-
-static int learn_cached(const QCACHE_REC *r, void *ctx)
+static void jc_counters_open(JC *jc)
 {
-    LEARN_CTX *l = ctx;
-
-    if (queue_name_attempt(r->name) != QUEUE_ATTEMPT_HELD)
-	(void) jc_learn(l->jc, l->ch, r->name);
-    return 0;
-}
-
-static void jc_list_channel(JC *jc, JC_CHAN *ch)
-{
-    LEARN_CTX l;
-    SCAN_CTX s;
     STR     err = STR_INIT;
 
-    l.jc = jc;
-    l.ch = ch;
-    jc_cache_open(jc);
-    if (jc->qcache != NULL && qcache_walk(jc->qcache, ch->name, learn_cached, &l, &err) == 0) {
-	str_free(&err);
-	return;
-    }
-    if (jc->qcache != NULL)
-	jc_cache_drop(jc, STR_C(err));
-    memset(&s, 0, sizeof(s));
-    s.jc = jc;
-    if (queue_scan(ch->name, scan_one, &s, &err) < 0)
-	msg_warn("queue scan of channel %s: %s", ch->name, STR_C(err));
+    if (jc->counters == NULL
+	&& (jc->counters = counters_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
+	msg_warn("counters: %s; not counting until the next scan", STR_C(err));
     str_free(&err);
+}
+
+static void on_event_wake(const char *channel, const char *name, void *ctx)
+{
+    JC     *jc = ctx;
+    JC_CHAN *ch;
+
+    if ((ch = jc_chan(jc, channel)) != NULL && ch->cfg != NULL && queue_valid_name(name))
+	(void) jc_learn(jc, ch, name);
 }
 
 static void on_wake(EVLOOP *ev, int fd, int events, void *ctx)
 {
     JC     *jc = ctx;
-    STR     channel = STR_INIT;
-    STRLIST names = STRLIST_INIT;
-    JC_CHAN *ch;
-    size_t  i;
+    char   *buf = mem_alloc(JOBWAKE_MAX + 1);
+    STR     err = STR_INIT;
+    long    len;
     int     n;
 
     (void) ev;
     (void) events;
-    for (n = 0; n < 1000 && jobwake_recv(fd, &channel, &names) > 0; n++) {
-	if ((ch = jc_chan(jc, STR_C(channel))) == NULL || ch->cfg == NULL)
-	    continue;
+    jc_cache_open(jc);
+    jc_counters_open(jc);
+    for (n = 0; n < 1000 && (len = jobwake_recv(fd, buf, JOBWAKE_MAX + 1)) > 0; n++) {
+	if (qnotify_apply(buf, (size_t) len, jc->qcache, jc->counters, on_event_wake, jc,
+			  &err) < 0)
+	    msg_warn("%s", STR_C(err));
 	if (jc->cfg.debug)
-	    msg_info("wake-up: channel %s, %lu messages", ch->name, (unsigned long) names.n);
-	if (names.n == 0)
-	    jc_list_channel(jc, ch);
-	for (i = 0; i < names.n; i++)
-	    if (queue_valid_name(names.v[i]))
-		(void) jc_learn(jc, ch, names.v[i]);
+	    msg_info("queue events: %ld bytes", len);
     }
-    str_free(&channel);
-    strlist_free(&names);
+    free(buf);
+    str_free(&err);
 }
 
 /* ---- jobs ------------------------------------------------------------------ */
@@ -774,6 +762,7 @@ static void jc_free(JC *jc)
     htab_free(jc->chans, NULL);
     free(jc->pool_running);
     qcache_close(jc->qcache);
+    counters_close(jc->counters);
     ev_free(jc->ev);
     jobcnf_free(&jc->cfg);
     str_free(&jc->wake_path);

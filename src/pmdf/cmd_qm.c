@@ -67,7 +67,7 @@
 #include "qcache.h"
 #include "counters.h"
 #include "enqueue.h"
-#include "jobwake.h"
+#include "qnotify.h"
 #include "maillog.h"
 #include "dsn.h"
 #include "dict.h"
@@ -90,8 +90,6 @@ typedef struct QM {
     int     done;
     int     failed;
     /* opened when first needed */
-    QCACHE *qcache;
-    COUNTERS *counters;
     MAILLOG *log;
     CONFIG  cfg;
     int     cfg_loaded;
@@ -281,27 +279,6 @@ static const char *qm_base(const char *path)
 
 /* ---- services opened on demand ------------------------------------------------ */
 
-static QCACHE *qm_qcache(QM *qm)
-{
-    STR     err = STR_INIT;
-
-    if (qm->qcache == NULL && (qm->qcache = qcache_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(err));
-    str_free(&err);
-    return qm->qcache;
-}
-
-static COUNTERS *qm_counters(QM *qm)
-{
-    STR     err = STR_INIT;
-
-    if (qm->counters == NULL
-	&& (qm->counters = counters_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("counters: %s", STR_C(err));
-    str_free(&err);
-    return qm->counters;
-}
-
 static int qm_config(QM *qm)
 {
     STR     err = STR_INIT;
@@ -321,22 +298,23 @@ static int qm_config(QM *qm)
     return 0;
 }
 
-/* The cache entry of a message that was renamed (hold, release). */
-static void qm_cache_renamed(QM *qm, const QM_ENTRY *e, const char *newpath)
+/* A message renamed (hold, release): its cache entry follows (qnotify.h);
+ * a released one is due for delivery at once. */
+static void qm_cache_renamed(const QM_ENTRY *e, const char *newpath, int wake)
 {
-    QCACHE *c = qm_qcache(qm);
+    QNOTIFY qn = QNOTIFY_INIT;
     QMESSAGE m;
     QCACHE_REC r;
     STR     err = STR_INIT;
 
-    if (c == NULL)
-	return;
     queue_message_init(&m);
-    if (qcache_remove(c, e->channel, e->name, &err) < 0
-	|| (queue_read(newpath, &m, &err) == 0
-	    && (qcache_rec_message(&r, e->channel, qm_base(newpath), &m),
-		qcache_add(c, &r, &err) < 0)))
-	msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(err));
+    qnotify_del(&qn, e->channel, e->name);
+    if (queue_read(newpath, &m, &err) == 0) {
+	qcache_rec_message(&r, e->channel, qm_base(newpath), &m);
+	qnotify_add(&qn, &r, wake);
+    }
+    qnotify_send(&qn);
+    qnotify_free(&qn);
     queue_message_free(&m);
     str_free(&err);
 }
@@ -603,14 +581,9 @@ static int qm_hold_release(QM *qm, const CLI_CMD *cmd, int hold)
 	    rc = -1;
 	    continue;
 	}
-	qm_cache_renamed(qm, &l.v[i], STR_C(newpath));
+	qm_cache_renamed(&l.v[i], STR_C(newpath), !hold);
 	printf("%s %s (%s): now %s\n", hold ? "Held" : "Released", l.v[i].name, l.v[i].channel,
 	       qm_base(STR_C(newpath)));
-	if (!hold) {
-	    const char *name = qm_base(STR_C(newpath));
-
-	    jobctl_wake(l.v[i].channel, &name, 1);
-	}
 	qm_rename(qm, &l.v[i], qm_base(STR_C(newpath)));
     }
     free(l.v);
@@ -635,8 +608,6 @@ static int qm_enqueue_notice(QM *qm, const char *to, const char *body, size_t le
     q.rw = qm->rw;
     q.aliases = qm->cfg.aliases;
     q.source = "l";
-    q.qcache = qm_qcache(qm);
-    q.counters = qm_counters(qm);
     q.log = qm->log;
     memset(&m, 0, sizeof(m));
     strlist_add(&rcpt, to);
@@ -720,8 +691,7 @@ static int qm_remove(QM *qm, const CLI_CMD *cmd, int do_return)
 	QLOCK   lk = QLOCK_INIT;
 	QMESSAGE m;
 	COUNTERS_DELTA d;
-	COUNTERS *c;
-	QCACHE *qc;
+	QNOTIFY qn = QNOTIFY_INIT;
 
 	queue_message_init(&m);
 	str_reset(&err);
@@ -760,15 +730,15 @@ static int qm_remove(QM *qm, const CLI_CMD *cmd, int do_return)
 	    rc = -1;
 	    continue;
 	}
-	if ((qc = qm_qcache(qm)) != NULL && qcache_remove(qc, l.v[i].channel, l.v[i].name, &err) < 0)
-	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(err));
 	counters_delta_init(&d, l.v[i].channel);
 	if (do_return)
 	    counters_delta_outcome(&d, l.v[i].channel, 0, (long) m.env.nrcpt, 0, 1);
 	else
 	    counters_delta_removed(&d, l.v[i].channel, (long) m.env.nrcpt);
-	if ((c = qm_counters(qm)) != NULL && counters_add(c, &d, 1, &err) < 0)
-	    msg_warn("counters: %s", STR_C(err));
+	qnotify_del(&qn, l.v[i].channel, l.v[i].name);
+	qnotify_count(&qn, &d);
+	qnotify_send(&qn);
+	qnotify_free(&qn);
 	if (do_return) {
 	    qm_log_removed(qm, &l.v[i], &m, "returned by the postmaster");
 	    printf("Returned %s (%s) to %s\n", l.v[i].name, l.v[i].channel,
@@ -903,8 +873,7 @@ int     cmd_qm(const CLI_CMD *cmd)
     }
     free(qm.last);
     strlist_free(&qm.history);
-    qcache_close(qm.qcache);
-    counters_close(qm.counters);
+    qnotify_shutdown();
     if (qm.cfg_loaded) {
 	maillog_close(qm.log);
 	rewrite_free(qm.rw);

@@ -1,7 +1,7 @@
 /*
  * NAME
- *	jobwake - wake the job controller when mail is queued (see jobwake.h),
- *	the Unix back-end: a datagram socket PMDF_LOG:job_controller.sock.
+ *	jobwake - datagrams to the job controller (see jobwake.h), the Unix
+ *	back-end: a datagram socket PMDF_LOG:job_controller.sock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <poll.h>
 #include "jobwake.h"
 #include "lnm.h"
 
@@ -31,58 +32,63 @@ static int jobwake_addr(const char *path, struct sockaddr_un *sa, STR *err)
     return 0;
 }
 
-static int jobwake_name_ok(const char *name)
-{
-    size_t  len = strlen(name), i;
+/* The sending socket, connected; -1 until the first send (or after a failure). */
+static int jobwake_fd = -1;
+static unsigned long jobwake_pid;	/* the process that opened it (fork) */
 
-    if (len == 0 || len > JOBWAKE_MAX_NAME)
-	return 0;
-    for (i = 0; i < len; i++)
-	if (name[i] == '/' || name[i] <= ' ' || name[i] == 0x7f)
-	    return 0;
-    return 1;
-}
-
-static void jobwake_send(int fd, const struct sockaddr_un *sa, const STR *dgram)
-{
-    /* Best-effort: a full buffer or an absent controller drops the hint. */
-    (void) sendto(fd, dgram->s, dgram->len, MSG_DONTWAIT, (const struct sockaddr *) sa,
-		  sizeof(*sa));
-}
-
-void    jobctl_wake(const char *channel, const char *const *names, size_t n)
+static int jobwake_connect(void)
 {
     struct sockaddr_un sa;
-    STR     path = STR_INIT, err = STR_INIT, dgram = STR_INIT, head = STR_INIT;
-    size_t  i;
-    int     fd;
+    STR     path = STR_INIT, err = STR_INIT;
+    int     fd = -1;
 
-    if (channel == NULL || !jobwake_name_ok(channel)
-	|| lnm_file(JOBWAKE_SPEC, LNM_READ, &path, &err) < 0
-	|| jobwake_addr(STR_C(path), &sa, NULL) < 0
-	|| (fd = socket(AF_UNIX, SOCK_DGRAM, 0)) < 0) {
-	str_free(&path);
-	str_free(&err);
-	return;
-    }
-    str_printf(&head, "%s %s\n", JOBWAKE_MAGIC, channel);
-    str_cpy(&dgram, STR_C(head));
-    for (i = 0; i < n; i++) {
-	if (!jobwake_name_ok(names[i]))
-	    continue;
-	if (dgram.len + strlen(names[i]) + 1 > JOBWAKE_MAX) {
-	    jobwake_send(fd, &sa, &dgram);
-	    str_cpy(&dgram, STR_C(head));
+    if (lnm_file(JOBWAKE_SPEC, LNM_READ, &path, &err) == 0
+	&& jobwake_addr(STR_C(path), &sa, NULL) == 0
+	&& (fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0) {
+	(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+	    close(fd);
+	    fd = -1;
 	}
-	str_catf(&dgram, "%s\n", names[i]);
     }
-    if (n == 0 || dgram.len > head.len)
-	jobwake_send(fd, &sa, &dgram);
-    close(fd);
     str_free(&path);
     str_free(&err);
-    str_free(&dgram);
-    str_free(&head);
+    return fd;
+}
+
+int     jobwake_send(const void *buf, size_t len)
+{
+    struct pollfd pfd;
+    int     tries;
+
+    if (jobwake_fd >= 0 && jobwake_pid != (unsigned long) getpid()) {
+	close(jobwake_fd);			/* the parent's, after fork() */
+	jobwake_fd = -1;
+    }
+    for (tries = 0; tries < 2; tries++) {
+	if (jobwake_fd < 0) {
+	    if ((jobwake_fd = jobwake_connect()) < 0)
+		return -1;			/* no job controller */
+	    jobwake_pid = (unsigned long) getpid();
+	}
+	for (;;) {
+	    if (send(jobwake_fd, buf, len, MSG_DONTWAIT) == (ssize_t) len)
+		return 0;
+	    if (errno == EINTR)
+		continue;
+	    if (errno != EAGAIN && errno != EWOULDBLOCK)
+		break;
+	    /* A full controller: wait a little for room (connected: poll tells). */
+	    pfd.fd = jobwake_fd;
+	    pfd.events = POLLOUT;
+	    if (poll(&pfd, 1, JOBWAKE_WAIT_MS) <= 0)
+		return -1;
+	}
+	/* ECONNREFUSED, ENOENT...: a controller that went away or was restarted. */
+	close(jobwake_fd);
+	jobwake_fd = -1;
+    }
+    return -1;
 }
 
 int     jobwake_listen(STR *path, STR *err)
@@ -100,7 +106,11 @@ int     jobwake_listen(STR *path, STR *err)
     }
     (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
     (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+#ifdef SO_RCVBUFFORCE
+    /* Beyond net.core.rmem_max when privileged (the usual 208 KB is small). */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+#endif
+	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
     /* A socket file left by a crashed controller: the caller holds the lock. */
     if (unlink(STR_C(*path)) < 0 && errno != ENOENT) {
 	str_printf(err, "%s: cannot remove the old socket: %s", STR_C(*path), strerror(errno));
@@ -120,37 +130,14 @@ int     jobwake_listen(STR *path, STR *err)
     return fd;
 }
 
-int     jobwake_recv(int fd, STR *channel, STRLIST *names)
+long    jobwake_recv(int fd, void *buf, size_t size)
 {
-    char    buf[JOBWAKE_MAX + 1];
-    const char *p, *nl, *end;
     ssize_t n;
 
-    for (;;) {
-	n = recv(fd, buf, JOBWAKE_MAX, 0);
-	if (n < 0 && errno == EINTR)
-	    continue;
-	if (n < 0)
-	    return 0;
-	buf[n] = 0;
-	end = buf + n;
-	if ((size_t) n < sizeof(JOBWAKE_MAGIC) + 1
-	    || memcmp(buf, JOBWAKE_MAGIC " ", sizeof(JOBWAKE_MAGIC)) != 0
-	    || (nl = memchr(buf, '\n', (size_t) n)) == NULL)
-	    continue;				/* not ours: skip it */
-	p = buf + sizeof(JOBWAKE_MAGIC);
-	str_cpyn(channel, p, (size_t) (nl - p));
-	if (!jobwake_name_ok(STR_C(*channel)))
-	    continue;
-	strlist_reset(names);
-	for (p = nl + 1; p < end; p = nl + 1) {
-	    if ((nl = memchr(p, '\n', (size_t) (end - p))) == NULL)
-		break;
-	    if (nl > p && nl - p <= JOBWAKE_MAX_NAME)
-		strlist_addn(names, p, (size_t) (nl - p));
-	}
-	return 1;
-    }
+    do
+	n = recv(fd, buf, size, 0);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? 0 : (long) n;
 }
 
 void    jobwake_close(int fd, const char *path)

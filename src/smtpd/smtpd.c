@@ -125,20 +125,13 @@ static void group_commit(SMTPD *sd)
     sd->npending = 0;				/* sessions may add more now */
     ok = queue_sync_dirs(ws, n, &err) == 0;
     if (ok) {
-	/* The index, in one transaction; it can always be rebuilt. */
+	/* The job controller enters them into the cache and counts them (qnotify.h). */
 	QCACHE_REC *recs = mem_calloc(n, sizeof(*recs));
-	STR     cerr = STR_INIT;
 
 	for (i = 0; i < n; i++)
 	    session_cache_rec(ss[i], ws[i], &recs[i]);
-	if (sd->qcache != NULL && qcache_add_many(sd->qcache, recs, n, &cerr) < 0) {
-	    /* dict.h reopened a recovered environment already; the job controller's
-	     * queue scan adds what is missing. */
-	    msg_warn("queue cache: %s (pmdf cache -synchronize rebuilds it)", STR_C(cerr));
-	}
-	qnotify_enqueued(sd->counters, recs, n);	/* counters; wake the job controller */
+	qnotify_enqueued(recs, n);
 	free(recs);
-	str_free(&cerr);
     }
     for (i = 0; i < n; i++) {
 	queue_release(ws[i]);
@@ -247,8 +240,7 @@ static void shutdown_server(SMTPD *sd)
     ev_free(sd->ev);
     tls_server_free(sd->tls);
     maillog_close(sd->log);
-    qcache_close(sd->qcache);
-    counters_close(sd->counters);
+    qnotify_shutdown();
     rewrite_free(sd->rw);
     dict_close(sd->passdb);
     dict_close(sd->general);
@@ -299,10 +291,6 @@ static int server_main(const CLI_CMD *cmd)
 	msg_info("no password database (%s): AUTH is not offered", STR_C(err));
     if ((sd.log = maillog_open(&err)) == NULL)
 	msg_fatal("%s", STR_C(err));
-    if ((sd.qcache = qcache_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("queue cache: %s; going on without it", STR_C(err));
-    if ((sd.counters = counters_open(DICT_RDWR | DICT_CREATE, &err)) == NULL)
-	msg_warn("counters: %s; going on without them", STR_C(err));
     start_tls(&sd, cli_value(cmd, "certificate") ? cli_value(cmd, "certificate")
 	      : "PMDF_TABLE:server_pub.pem",
 	      cli_value(cmd, "key") ? cli_value(cmd, "key") : "PMDF_TABLE:server_priv.pem");

@@ -23,7 +23,6 @@
 #include "maillog.h"
 #include "queue.h"
 #include "qcache.h"
-#include "counters.h"
 
 typedef struct SESSION SESSION;
 
@@ -52,8 +51,6 @@ struct SMTPD {
     EVLOOP *ev;
     TLS_SERVER *tls;			/* NULL when no certificate is configured */
     MAILLOG *log;
-    QCACHE *qcache;			/* the queue cache, or NULL */
-    COUNTERS *counters;			/* the channel counters, or NULL */
     const char *hostname;		/* official name of the local channel */
     const char *channel;		/* the listener's source channel */
     SMTPD_LIMITS lim;

@@ -277,24 +277,32 @@ static int dict_env_open_flags(DICT_ENV *e, u_int32_t flags)
 
 /*
  * dict_env_attach - open e->env: recovery runs when DB_REGISTER finds a
- * dead process that failchk could not clean up after.  When the regions
- * were panicked with no dead process left in the registry (failchk in a
- * live process found the death), recovery is forced: it panics the
- * regions under everyone, who then reopen as this process does.
+ * dead process in the registry.  Not DB_FAILCHK's cheaper clean-up in
+ * its place: failchk in Berkeley DB 5.3 (as Debian builds it) does not
+ * see a buffer-pool latch the dead process held, and the opener then
+ * waits on that latch for good (seen: a job controller killed in the
+ * middle of a put, the next one hung in __memp_dirty).  Recovery makes
+ * the regions anew.  That it panics the handles of live processes is
+ * affordable because so few processes open these environments: while
+ * the job controller runs it is the only writer of the busy ones
+ * (qnotify.h).  When the regions were panicked with no dead process left
+ * in the registry (failchk in a live process found the death), recovery
+ * is forced: it panics the regions under everyone, who then reopen as
+ * this process does.
  */
 static int dict_env_attach(DICT_ENV *e)
 {
     int     ret;
 
     str_reset(&e->dberr);
-    ret = dict_env_open_flags(e, DICT_ENV_FLAGS | DB_REGISTER | DB_RECOVER | DB_FAILCHK);
+    ret = dict_env_open_flags(e, DICT_ENV_FLAGS | DB_REGISTER | DB_RECOVER);
     if (ret != DB_RUNRECOVERY)
 	return ret;
     if ((ret = dict_env_open_flags(e, DICT_ENV_FLAGS | DB_RECOVER)) != 0)
 	return ret;
     e->env->close(e->env, 0);
     e->env = NULL;
-    return dict_env_open_flags(e, DICT_ENV_FLAGS | DB_REGISTER | DB_RECOVER | DB_FAILCHK);
+    return dict_env_open_flags(e, DICT_ENV_FLAGS | DB_REGISTER | DB_RECOVER);
 }
 
 static DICT_ENV *dict_env_get(const char *path, STR *err)

@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 #include "counters.h"
 #include "jobwake.h"
+#include "qnotify.h"
+#include "qcache.h"
 #include "spawn.h"
 #include "dict.h"
 #include "lnm.h"
@@ -181,68 +183,184 @@ static void test_concurrency(void)
     str_free(&err);
 }
 
-static void test_wake(void)
+/* What the job controller's wake callback was told. */
+static void note_wake(const char *channel, const char *name, void *ctx)
 {
-    STR     path = STR_INIT, err = STR_INIT, channel = STR_INIT;
-    STRLIST names = STRLIST_INIT, got = STRLIST_INIT;
-    const char *two[] = {"ZZ0123456789abcdef01234567.00", "ZZ0123456789abcdef01234568.03"};
-    const char *bad[] = {"ok.name", "has space", "sl/ash", ""};
-    char    buf[64];
-    int     fd, i, n, whole;
-    size_t  k;
+    STRLIST *l = ctx;
+    STR     s = STR_INIT;
 
-    jobctl_wake("tcp_local", two, 2);
-    tap_ok(1, "a wake-up with no job controller listening neither fails nor blocks");
+    str_printf(&s, "%s/%s", channel, name);
+    strlist_add(l, STR_C(s));
+    str_free(&s);
+}
+
+static int note_rec(const QCACHE_REC *r, void *ctx)
+{
+    strlist_add(ctx, r->name);
+    return 0;
+}
+
+static int cached(QCACHE *c, const char *channel, const char *name)
+{
+    STRLIST got = STRLIST_INIT;
+    STR     err = STR_INIT;
+    size_t  i;
+    int     found = 0;
+
+    (void) qcache_walk(c, channel, note_rec, &got, &err);
+    for (i = 0; i < got.n; i++)
+	found |= strcmp(got.v[i], name) == 0;
+    strlist_free(&got);
+    str_free(&err);
+    return found;
+}
+
+static int64_t count_of(COUNTERS *c, const char *channel, int kind, int rcpts)
+{
+    CHANNEL_COUNTERS cc;
+    STR     err = STR_INIT;
+
+    memset(&cc, 0, sizeof(cc));
+    (void) counters_get(c, channel, &cc, &err);
+    str_free(&err);
+    return rcpts ? cc.rcpts[kind] : cc.msgs[kind];
+}
+
+static void test_events(void)
+{
+    STR     path = STR_INIT, err = STR_INIT, from = STR_INIT;
+    STRLIST woken = STRLIST_INIT, many = STRLIST_INIT;
+    QCACHE_REC r[2];
+    QNOTIFY q = QNOTIFY_INIT;
+    COUNTERS_DELTA d;
+    QCACHE *qc;
+    COUNTERS *c;
+    char   *buf = malloc(JOBWAKE_MAX + 1), name[64];
+    long    len;
+    int     fd, i, n, ok;
+
+    memset(r, 0, sizeof(r));
+    r[0].channel = r[1].channel = "tcp_ev";
+    r[0].name = "ZZ0123456789abcdef01234567.00";
+    r[1].name = "ZZ0123456789abcdef01234568.00";
+    r[0].size = r[1].size = 5000000000ULL;		/* more than 32 bits */
+    r[0].created = r[1].created = 1700000000;
+    r[0].from = "a@example.org";
+    r[1].from = "";
+    r[0].nrcpt = 2;
+    r[1].nrcpt = 1;
+    r[0].envid = r[1].envid = "";
+
+    /* No job controller: the sender applies its events itself. */
+    qnotify_enqueued(r, 1);
+    qnotify_shutdown();
+    qc = qcache_open(DICT_RDWR | DICT_CREATE, &err);
+    c = counters_open(DICT_RDWR | DICT_CREATE, &err);
+    if (!tap_ok(qc != NULL && c != NULL, "open the queue cache and the counters")) {
+	tap_diag("%s", STR_C(err));
+	return;
+    }
+    tap_ok(cached(qc, "tcp_ev", r[0].name), "no job controller: the sender entered the message"
+	   " into the cache itself");
+    tap_ok(count_of(c, "tcp_ev", COUNTERS_ENQUEUED, 0) == 1
+	   && count_of(c, "tcp_ev", COUNTERS_ENQUEUED, 1) == 2, "... and counted it");
+
+    /* A job controller listens: the sender only sends. */
     fd = jobwake_listen(&path, &err);
     if (!tap_ok(fd >= 0, "jobwake_listen binds PMDF_LOG:job_controller.sock")) {
 	tap_diag("%s", STR_C(err));
 	return;
     }
     tap_is_str(STR_C(path), tenv_path("log/job_controller.sock"), "... where it belongs");
-    tap_is_int(jobwake_recv(fd, &channel, &names), 0, "nothing waiting: 0");
-    jobctl_wake("tcp_local", two, 2);
-    tap_is_int(jobwake_recv(fd, &channel, &names), 1, "one wake-up");
-    tap_ok(strcmp(STR_C(channel), "tcp_local") == 0 && names.n == 2
-	   && strcmp(names.v[0], two[0]) == 0 && strcmp(names.v[1], two[1]) == 0,
-	   "it names the channel and both files");
-    jobctl_wake("l", NULL, 0);
-    tap_ok(jobwake_recv(fd, &channel, &names) == 1 && strcmp(STR_C(channel), "l") == 0
-	   && names.n == 0, "a wake-up with no names: the channel alone");
-    for (i = 0; i < 300; i++) {
-	snprintf(buf, sizeof(buf), "ZZ%024d.00", i);
-	strlist_add(&got, buf);
-    }
-    jobctl_wake("tcp_big", (const char *const *) got.v, got.n);
-    for (n = 0, k = 0, whole = 1; jobwake_recv(fd, &channel, &names) == 1; n++)
-	for (i = 0; (size_t) i < names.n; i++, k++)
-	    if (k >= got.n || strcmp(names.v[i], got.v[k]) != 0)
-		whole = 0;
-    tap_ok(n >= 3 && k == 300 && whole, "300 names arrive whole and in order, over %d datagrams", n);
-    jobctl_wake("l", bad, 4);
-    tap_ok(jobwake_recv(fd, &channel, &names) == 1 && names.n == 1
-	   && strcmp(names.v[0], "ok.name") == 0, "names with blanks or slashes are left out");
-    jobctl_wake("bad channel", two, 2);
-    tap_is_int(jobwake_recv(fd, &channel, &names), 0, "a bad channel name sends nothing");
-    {
-	struct sockaddr_un sa;
-	int     s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    tap_is_int((int) jobwake_recv(fd, buf, JOBWAKE_MAX + 1), 0, "nothing waiting: 0");
+    qnotify_enqueued(&r[1], 1);
+    tap_ok(!cached(qc, "tcp_ev", r[1].name), "a job controller listens: the sender did not write"
+	   " the cache");
+    len = jobwake_recv(fd, buf, JOBWAKE_MAX + 1);
+    tap_ok(len > 0, "one datagram (%ld bytes)", len);
+    tap_is_int(qnotify_apply(buf, (size_t) len, qc, c, note_wake, &woken, &err), 0,
+	       "the job controller applies it");
+    tap_ok(cached(qc, "tcp_ev", r[1].name) && count_of(c, "tcp_ev", COUNTERS_ENQUEUED, 0) == 2,
+	   "the message is in the cache and counted");
+    tap_ok(woken.n == 1 && strcmp(woken.v[0], "tcp_ev/ZZ0123456789abcdef01234568.00") == 0,
+	   "and the job controller is told to deliver it");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", STR_C(path));
-	(void) sendto(s, "hello\n", 6, 0, (struct sockaddr *) &sa, sizeof(sa));
-	close(s);
-	jobctl_wake("l", two, 1);
-	tap_ok(jobwake_recv(fd, &channel, &names) == 1 && names.n == 1,
-	       "a foreign datagram is skipped, the next one read");
+    /* A requeue and a delivery: removal, addition (not due), counts. */
+    qnotify_del(&q, "tcp_ev", r[0].name);
+    r[0].name = "ZZ0123456789abcdef01234567.01";
+    qnotify_add(&q, &r[0], 0);
+    qnotify_del(&q, "tcp_ev", r[1].name);
+    counters_delta_init(&d, "tcp_ev");
+    counters_delta_outcome(&d, "tcp_ev", 1, 0, 2, 0);
+    qnotify_count(&q, &d);
+    qnotify_send(&q);
+    len = jobwake_recv(fd, buf, JOBWAKE_MAX + 1);
+    strlist_reset(&woken);
+    ok = len > 0 && qnotify_apply(buf, (size_t) len, qc, c, note_wake, &woken, &err) == 0;
+    tap_ok(ok && cached(qc, "tcp_ev", "ZZ0123456789abcdef01234567.01")
+	   && !cached(qc, "tcp_ev", "ZZ0123456789abcdef01234567.00")
+	   && !cached(qc, "tcp_ev", "ZZ0123456789abcdef01234568.00"),
+	   "removals and an addition applied");
+    tap_ok(woken.n == 0, "a requeued message is not due at once: nobody woken");
+    tap_ok(count_of(c, "tcp_ev", COUNTERS_DELIVERED, 0) == 1
+	   && count_of(c, "tcp_ev", COUNTERS_DEFERRED, 1) == 2, "the counts applied");
+
+    /* 100 additions with long senders: several datagrams, none over JOBWAKE_MAX
+     * (all fit in the receive buffer: nobody reads while they are sent). */
+    for (i = 0; i < 1000; i++)
+	str_catc(&from, 'x');
+    str_cat(&from, "@example.org");
+    for (i = 0; i < 100; i++) {
+	QCACHE_REC x = r[1];
+
+	snprintf(name, sizeof(name), "ZZ%024d.00", i);
+	x.name = name;
+	x.from = STR_C(from);
+	qnotify_add(&q, &x, 1);
     }
+    qnotify_send(&q);
+    strlist_reset(&woken);
+    for (n = 0, ok = 1; (len = jobwake_recv(fd, buf, JOBWAKE_MAX + 1)) > 0; n++)
+	ok &= len <= JOBWAKE_MAX && qnotify_apply(buf, (size_t) len, qc, c, note_wake, &woken,
+						  &err) == 0;
+    for (i = 0; i < 100; i++) {
+	snprintf(name, sizeof(name), "tcp_ev/ZZ%024d.00", i);
+	ok &= (size_t) i < woken.n && strcmp(woken.v[i], name) == 0;
+    }
+    tap_ok(ok && n >= 3 && woken.n == 100, "100 additions arrive whole and in order, over %d"
+	   " datagrams", n);
+
+    /* What is not ours, or damaged, is refused whole. */
+    tap_is_int(qnotify_apply("hello\n", 6, qc, c, note_wake, &woken, &err), -1,
+	       "a foreign datagram is refused");
+    tap_ok(strstr(STR_C(err), "not a queue event") != NULL, "... saying so: %s", STR_C(err));
+    qnotify_del(&q, "tcp_ev", "ZZ0123456789abcdef01234567.01");
+    counters_delta_init(&d, "tcp_ev");
+    counters_delta_removed(&d, "tcp_ev", 2);
+    qnotify_count(&q, &d);
+    qnotify_send(&q);
+    len = jobwake_recv(fd, buf, JOBWAKE_MAX + 1);
+    tap_is_int(qnotify_apply(buf, (size_t) (len - 5), qc, c, NULL, NULL, &err), -1,
+	       "a truncated datagram is refused");
+    tap_ok(cached(qc, "tcp_ev", "ZZ0123456789abcdef01234567.01"), "... and nothing of it applied");
+    tap_ok(len > 0 && qnotify_apply(buf, (size_t) len, qc, c, NULL, NULL, &err) == 0
+	   && !cached(qc, "tcp_ev", "ZZ0123456789abcdef01234567.01"), "the whole one applies");
+
     jobwake_close(fd, STR_C(path));
     tap_ok(access(STR_C(path), F_OK) != 0, "jobwake_close removes the socket");
+    qnotify_enqueued(r, 1);
+    tap_ok(cached(qc, "tcp_ev", r[0].name), "the job controller gone: the sender applies its"
+	   " events itself again");
+    qnotify_shutdown();
+    qnotify_free(&q);
+    qcache_close(qc);
+    counters_close(c);
+    free(buf);
     str_free(&path);
     str_free(&err);
-    str_free(&channel);
-    strlist_free(&names);
-    strlist_free(&got);
+    str_free(&from);
+    strlist_free(&woken);
+    strlist_free(&many);
 }
 
 static int wait_child(int fd, long *pid, SPAWN_STATUS *st)
@@ -298,7 +416,7 @@ int     main(void)
     test_deltas();
     test_database();
     test_concurrency();
-    test_wake();
+    test_events();
     test_spawn();
     lnm_shutdown();
     tenv_cleanup();
