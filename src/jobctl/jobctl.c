@@ -85,6 +85,8 @@
 #include "cli.h"
 #include "msg.h"
 
+#define JC_CHECKPOINT_MS 5000
+
 #define MSG_READY	1
 #define MSG_WAITING	2
 #define MSG_RUNNING	3
@@ -134,6 +136,7 @@ typedef struct JC {
     STR     wake_path;
     QCACHE *qcache;			/* this process alone writes it (qnotify.h) */
     COUNTERS *counters;			/* likewise */
+    long long checkpoint_ms;		/* the last checkpoint after events */
     unsigned gen;
     int     cache_suspect;	/* the previous scan found the cache wrong */
     long long next_scan_ms;
@@ -477,6 +480,18 @@ static void on_wake(EVLOOP *ev, int fd, int events, void *ctx)
 	    msg_warn("%s", STR_C(err));
 	if (jc->cfg.debug)
 	    msg_info("queue events: %ld bytes", len);
+    }
+    /*
+     * A checkpoint (dict.h: once a megabyte of log is written) lets the old
+     * logs go; at most every JC_CHECKPOINT_MS under a steady stream, as it
+     * writes the dirty pages out while the senders wait.
+     */
+    if (n > 0 && ev_now_ms() - jc->checkpoint_ms >= JC_CHECKPOINT_MS) {
+	jc->checkpoint_ms = ev_now_ms();
+	if (jc->qcache != NULL && qcache_checkpoint(jc->qcache, &err) < 0)
+	    msg_warn("queue cache: %s", STR_C(err));
+	if (jc->counters != NULL && counters_checkpoint(jc->counters, &err) < 0)
+	    msg_warn("counters: %s", STR_C(err));
     }
     free(buf);
     str_free(&err);

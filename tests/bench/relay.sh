@@ -128,6 +128,10 @@ if [ -n "$perf_pid" ]; then
         | grep -v '^#' | grep -v '^$' | head -25 | sed 's/^/    /'
 fi
 jobs_run=$(grep -c 'job [0-9]* started' "$dir/jc.log")
+# The Berkeley DB logs the job controller keeps (queue cache, counters):
+# checkpoints remove the old ones, so this stays small whatever the load.
+bdb_logs=$(find "$dir/run/queue" "$dir/run/log" -maxdepth 1 -name 'log.*' -type f \
+    -exec du -k {} + 2>/dev/null | awk '{ k += $1; n++ } END { printf "%d files, %d KB", n, k }')
 [ "$our_rc" = 0 ] || { failed=1; tail -20 "$dir/jc.log" | sed 's/^/    /'; }
 
 # --- Postfix ------------------------------------------------------------------------
@@ -166,4 +170,5 @@ if [ "$our_rc" = 0 ] && [ "$pf_rc" = 0 ]; then
     awk -v o="$our_secs" -v p="$pf_secs" 'BEGIN {
         r = p / o; printf "  ratio ours/Postfix: %.2f (target >= 1.5: %s)\n", r, (r >= 1.5) ? "met" : "NOT met" }'
 fi
+echo "  ours: Berkeley DB log files after the run: $bdb_logs"
 exit $failed
