@@ -13,6 +13,10 @@
 #include "addr.h"
 #include "mem.h"
 
+#define ESMTP_ECHO_MAX	64	/* bytes of a client's value quoted in a reply */
+#define ESMTP_REPLY_MAX	510	/* bytes of a reply line, without its CR LF */
+#define ESMTP_TYPE_MAX	64	/* bytes of an ORCPT address type */
+
 /* ---- xtext (RFC 3461 4) ----------------------------------------------- */
 
 static int hexval(int c)
@@ -65,10 +69,33 @@ void    xtext_encode(const char *p, STR *out)
 
 /* ---- paths and parameters -------------------------------------------- */
 
+/*
+ * Appends s to a reply: printable ASCII only (any other byte as "?"), at
+ * most max bytes, the last three "..." when s is cut.  What the client
+ * sent is echoed, and a reply line is HT and printable text of at most
+ * 512 bytes with its CR LF (RFC 5321 4.2, 4.5.3.1.5), whatever it sent.
+ */
+static void esmtp_echo(STR *reply, const char *s, size_t max)
+{
+    size_t  n = strlen(s), i;
+    int     cut = n > max;
+
+    if (cut)
+	n = max > 3 ? max - 3 : 0;
+    for (i = 0; i < n; i++)
+	str_catc(reply, s[i] >= 32 && s[i] <= 126 ? s[i] : '?');
+    if (cut)
+	str_cat(reply, "...");
+}
+
 static int esmtp_fail(STR *reply, int code, const char *fmt, const char *arg)
 {
+    STR     echo = STR_INIT;
+
+    esmtp_echo(&echo, arg, ESMTP_ECHO_MAX);
     str_printf(reply, "%d ", code);
-    str_catf(reply, fmt, arg);
+    str_catf(reply, fmt, STR_C(echo));
+    str_free(&echo);
     return code;
 }
 
@@ -234,7 +261,8 @@ static int esmtp_command(const char *arg, const char *keyword, const char *comma
 	goto out;
     }
     if (esmtp_check_addr(STR_C(*path), null_ok, &why) < 0) {
-	str_printf(reply, "501 %s: %s", bad_addr, STR_C(why));
+	str_printf(reply, "501 %s: ", bad_addr);
+	esmtp_echo(reply, STR_C(why), ESMTP_REPLY_MAX - reply->len);
 	rc = 501;
 	goto out;
     }
@@ -299,6 +327,19 @@ static int esmtp_notify(const char *v, unsigned *notify)
     return *notify ? 0 : -1;
 }
 
+/* RFC 3461 4.2: addr-type is an atom (RFC 5322 atext). */
+static int esmtp_addr_type(const char *p, size_t n)
+{
+    size_t  i;
+
+    if (n == 0 || n > ESMTP_TYPE_MAX)
+	return -1;
+    for (i = 0; i < n; i++)
+	if (!isalnum((unsigned char) p[i]) && strchr("!#$%&'*+-/=?^_`{|}~", p[i]) == NULL)
+	    return -1;
+    return 0;
+}
+
 static int esmtp_rcpt_param(void *obj, const STR *key, const STR *val, int has_val,
 			            unsigned *seen, STR *reply)
 {
@@ -314,7 +355,7 @@ static int esmtp_rcpt_param(void *obj, const STR *key, const STR *val, int has_v
     } else if (strcasecmp(k, "ORCPT") == 0 && !(*seen & 2)) {
 	*seen |= 2;
 	semi = strchr(v, ';');
-	if (!has_val || semi == NULL || semi == v
+	if (!has_val || semi == NULL || esmtp_addr_type(v, (size_t) (semi - v)) < 0
 	    || xtext_decode(semi + 1, strlen(semi + 1), &orcpt) < 0 || orcpt.len == 0)
 	    rc = esmtp_fail(reply, 501, "5.5.4 Bad ORCPT value%s", "");
 	else {

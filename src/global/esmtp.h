@@ -19,15 +19,17 @@
  *	(case-blind keywords, each at most once): SIZE=n (RFC 1870),
  *	BODY=7BIT|8BITMIME (RFC 6152), RET=FULL|HDRS and ENVID=xtext (RFC
  *	3461), AUTH=xtext (RFC 4954), SMTPUTF8 (RFC 6531) for MAIL;
- *	NOTIFY=NEVER|SUCCESS,FAILURE,DELAY and ORCPT=type;xtext (RFC 3461)
- *	for RCPT.  The path's address is checked with addr_parse() (the null
+ *	NOTIFY=NEVER|SUCCESS,FAILURE,DELAY and ORCPT=type;xtext (RFC 3461;
+ *	the type an atom of at most 64 bytes) for RCPT.  The path's address is checked with addr_parse() (the null
  *	path <> is allowed for MAIL only); a source route is kept.  Decoded
  *	values never contain CR, LF or NUL.
  *
  *	Both return 0, or the SMTP reply code for the error with reply set
  *	to the whole reply line ("501 5.5.4 Syntax: MAIL FROM:<address>",
  *	"555 5.5.4 Unsupported parameter FOO", "501 5.1.7 Bad sender
- *	address syntax: ...").
+ *	address syntax: ...").  A reply quotes at most 64 bytes of a value
+ *	the client sent, any byte but printable ASCII as "?", so it is one
+ *	valid reply line (RFC 5321 4.2, at most 512 bytes) whatever was sent.
  *
  *	esmtp_received() writes a Received: header (RFC 5321 4.4, with the
  *	RFC 3848 protocol name ESMTP, ESMTPA, ESMTPS or ESMTPSA and the TLS

@@ -856,6 +856,7 @@ static int get_rcpt(UNPACK *in, QENVELOPE *env, size_t i, STR *why)
 
 static int get_envelope_fields(UNPACK *in, QENVELOPE *env, STR *why)
 {
+    STR     bad = STR_INIT;
     uint32_t ret, flags;
 
     if (get_field(in, &env->id, QUEUE_MAX_ID, "envelope id", why) < 0)
@@ -870,6 +871,20 @@ static int get_envelope_fields(UNPACK *in, QENVELOPE *env, STR *why)
 	|| get_field(in, &env->client_addr, QUEUE_MAX_FIELD, "client address", why) < 0
 	|| get_field(in, &env->helo, QUEUE_MAX_FIELD, "HELO name", why) < 0)
 	return -1;
+    /* The writer always writes an id and a time; queue_requeue() needs both. */
+    if (env->id.len == 0) {
+	str_cpy(why, "the envelope id is empty");
+	return -1;
+    }
+    if (env->created == 0) {
+	str_cpy(why, "the creation time is 0");
+	return -1;
+    }
+    if (env->source_channel.len > 0 && queue_valid_channel(STR_C(env->source_channel), &bad) < 0) {
+	str_printf(why, "source channel: %s", STR_C(bad));
+	str_free(&bad);
+	return -1;
+    }
     if (ret > QUEUE_RET_HDRS) {
 	str_printf(why, "DSN RET value %lu is not valid", (unsigned long) ret);
 	return -1;

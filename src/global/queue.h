@@ -81,9 +81,9 @@
  *
  *		"PMDFQ\n"		6 bytes, the magic line
  *		u32 version		QUEUE_FORMAT_VERSION (1)
- *		B   envelope id		<= 64 bytes; the file's own "ZZ<24 hex>"
+ *		B   envelope id		1 .. 64 bytes; the file's own "ZZ<24 hex>"
  *					unless the envelope carried one (requeue)
- *		u64 created		seconds since 1970-01-01 UTC, signed
+ *		u64 created		seconds since 1970-01-01 UTC, signed, not 0
  *		B   source channel	<= 32 bytes, a valid channel name or empty
  *		B   envelope From	<= 1024 bytes; empty for <>
  *		u32 DSN RET		0 none, 1 FULL, 2 HDRS

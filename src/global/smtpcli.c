@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,12 @@ static int cli_write(SMTPCLI *c, const char *p, size_t n, long ms, const char *s
     return 0;
 }
 
-/* Reads more input; -1 with err on close, error or time-out. */
+/*
+ * Reads more input; -1 with err on close, error or time-out.  The replies
+ * already taken go first: c->in holds the reply being read (at most
+ * SMTPCLI_MAX_REPLY bytes, smtp_reply_parse() sees to it) and one read,
+ * however long the connection lives.
+ */
 static int cli_fill(SMTPCLI *c, long ms, const char *stage, STR *err)
 {
     char    buf[16384];
@@ -100,8 +106,9 @@ static int cli_fill(SMTPCLI *c, long ms, const char *stage, STR *err)
     long    got;
     int     want, w;
 
-    if (c->pos > 0 && c->pos == c->in.len) {
-	str_reset(&c->in);
+    if (c->pos > 0) {
+	memmove(c->in.s, c->in.s + c->pos, c->in.len - c->pos);
+	str_truncate(&c->in, c->in.len - c->pos);
 	c->pos = 0;
     }
     for (;;) {
@@ -137,23 +144,175 @@ static int cli_fill(SMTPCLI *c, long ms, const char *stage, STR *err)
     }
 }
 
+/* ---- replies (pure: no connection) ------------------------------------ */
+
+/* n digits (1 to max) at p, or 0. */
+static size_t status_part(const char *p, size_t max)
+{
+    size_t  n = 0;
+
+    while (n <= max && p[n] >= '0' && p[n] <= '9')
+	n++;
+    return n >= 1 && n <= max ? n : 0;
+}
+
+/*
+ * The enhanced status code (RFC 3463 class.subject.detail, the class
+ * that of the reply code, subject and detail 1 to 3 digits) at the
+ * start of the first line's text, else one made from the code; none
+ * for a 3xx reply, which has no class of its own.
+ */
 static void make_status(SMTP_REPLY *r, const char *first)
 {
     const char *p = first + 4;
-    size_t  n = 0;
+    size_t  a, b;
 
     r->status[0] = 0;
-    if (strlen(first) > 4 && (p[0] == '2' || p[0] == '4' || p[0] == '5') && p[1] == '.') {
-	n = strspn(p, "0123456789.");
-	if (n < sizeof(r->status) && n >= 5 && p[n - 1] != '.' && (p[n] == ' ' || p[n] == 0)) {
-	    memcpy(r->status, p, n);
-	    r->status[n] = 0;
-	    if (r->status[0] == first[0])
-		return;
-	}
+    if (first[0] == '3')
+	return;
+    if (strlen(first) > 4 && p[0] == first[0] && p[1] == '.'
+	&& (a = status_part(p + 2, 3)) > 0 && p[2 + a] == '.'
+	&& (b = status_part(p + 3 + a, 3)) > 0 && (p[3 + a + b] == ' ' || p[3 + a + b] == 0)) {
+	memcpy(r->status, p, 3 + a + b);
+	r->status[3 + a + b] = 0;
+	return;
     }
     snprintf(r->status, sizeof(r->status), "%c.0.0", first[0]);
 }
+
+/* A line's code: three digits, the first 2 to 5 (RFC 5321 4.2). */
+static int reply_code_ok(const char *line, size_t len)
+{
+    return len >= 3 && line[0] >= '2' && line[0] <= '5' && isdigit((unsigned char) line[1])
+	&& isdigit((unsigned char) line[2]) && (len == 3 || line[3] == ' ' || line[3] == '-');
+}
+
+/* Appends n bytes of reply text; control characters (but HT) become "?". */
+static void reply_text(STR *out, const char *p, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++)
+	str_catc(out, ((unsigned char) p[i] < 32 && p[i] != '\t') || p[i] == 127 ? '?' : p[i]);
+}
+
+int     smtp_reply_parse(const char *buf, size_t len, SMTP_REPLY *r, STRLIST *lines,
+			         size_t *used)
+{
+    const char *line, *nl;
+    size_t  pos = 0, n, total = 0;
+    int     count = 0, last = 0;
+
+    smtp_reply_free(r);
+    if (lines)
+	strlist_reset(lines);
+    while (!last) {
+	line = buf + pos;
+	if ((nl = memchr(line, '\n', len - pos)) == NULL) {
+	    /* A line end may still come: within the limits, wait for it. */
+	    n = len - pos;
+	    if (n > 0 && line[n - 1] == '\r')
+		n--;
+	    if (total + n > SMTPCLI_MAX_REPLY)
+		goto too_long;
+	    smtp_reply_free(r);
+	    if (lines)
+		strlist_reset(lines);
+	    return SMTP_REPLY_MORE;
+	}
+	n = (size_t) (nl - line);
+	pos += n + 1;
+	if (n > 0 && line[n - 1] == '\r')
+	    n--;
+	total += n;
+	if (total > SMTPCLI_MAX_REPLY || ++count > SMTPCLI_MAX_LINES)
+	    goto too_long;
+	if (!reply_code_ok(line, n) || (count > 1 && memcmp(line, r->text.s, 3) != 0)) {
+	    smtp_reply_free(r);
+	    if (lines)
+		strlist_reset(lines);
+	    return SMTP_REPLY_BAD;
+	}
+	last = n == 3 || line[3] == ' ';
+	if (count == 1)
+	    reply_text(&r->text, line, n);
+	else {
+	    str_catc(&r->text, ' ');
+	    reply_text(&r->text, line + (n > 4 ? 4 : n), n > 4 ? n - 4 : 0);
+	}
+	if (lines) {
+	    STR     t = STR_INIT;
+
+	    reply_text(&t, line + (n > 4 ? 4 : n), n > 4 ? n - 4 : 0);
+	    strlist_addn(lines, STR_C(t), t.len);
+	    str_free(&t);
+	}
+    }
+    r->code = atoi(r->text.s);
+    make_status(r, STR_C(r->text));
+    *used = pos;
+    return SMTP_REPLY_DONE;
+  too_long:
+    smtp_reply_free(r);
+    if (lines)
+	strlist_reset(lines);
+    return SMTP_REPLY_LONG;
+}
+
+/* The figure of "SIZE n": 0 when none or not a number, at most LONG_MAX. */
+static long ehlo_size(const char *p)
+{
+    long    v = 0;
+
+    if (*p == 0 || strspn(p, "0123456789") != strlen(p))
+	return 0;
+    for (; *p; p++) {
+	if (v > (LONG_MAX - (*p - '0')) / 10)
+	    return LONG_MAX;
+	v = v * 10 + (*p - '0');
+    }
+    return v;
+}
+
+unsigned smtp_ehlo_parse(const STRLIST *lines, long *size_limit)
+{
+    unsigned ext = 0;
+    size_t  i;
+    const char *l;
+
+    *size_limit = 0;
+    for (i = 1; i < lines->n; i++) {
+	l = lines->v[i];
+	if (strcasecmp(l, "PIPELINING") == 0)
+	    ext |= SMTPCLI_EXT_PIPELINING;
+	else if (strncasecmp(l, "SIZE", 4) == 0 && (l[4] == 0 || l[4] == ' ')) {
+	    ext |= SMTPCLI_EXT_SIZE;
+	    *size_limit = l[4] ? ehlo_size(l + 5) : 0;
+	} else if (strcasecmp(l, "8BITMIME") == 0)
+	    ext |= SMTPCLI_EXT_8BITMIME;
+	else if (strcasecmp(l, "DSN") == 0)
+	    ext |= SMTPCLI_EXT_DSN;
+	else if (strcasecmp(l, "STARTTLS") == 0)
+	    ext |= SMTPCLI_EXT_STARTTLS;
+	else if (strcasecmp(l, "ENHANCEDSTATUSCODES") == 0)
+	    ext |= SMTPCLI_EXT_ENHANCED;
+	else if (strncasecmp(l, "AUTH", 4) == 0 && (l[4] == ' ' || l[4] == '=')) {
+	    STR     up = STR_INIT;
+
+	    ext |= SMTPCLI_EXT_AUTH;
+	    str_printf(&up, " %s ", l + 5);
+	    str_upper(&up);
+	    if (strstr(STR_C(up), " PLAIN "))
+		ext |= SMTPCLI_EXT_AUTH_PLAIN;
+	    if (strstr(STR_C(up), " LOGIN "))
+		ext |= SMTPCLI_EXT_AUTH_LOGIN;
+	    str_free(&up);
+	}
+    }
+    return ext;
+}
+
+/* ---- replies from the connection ---------------------------------------- */
 
 /*
  * One reply, every line; lines (may be NULL) receives each line's text
@@ -162,48 +321,28 @@ static void make_status(SMTP_REPLY *r, const char *first)
 static int cli_reply(SMTPCLI *c, SMTP_REPLY *r, STRLIST *lines, long ms, const char *stage,
 		     STR *err)
 {
-    char   *nl, *line;
-    size_t  len, total = 0;
-    int     n = 0, last = 0;
+    size_t  used = 0;
+    int     rc;
 
-    smtp_reply_free(r);
-    while (!last) {
-	while ((nl = memchr(c->in.s ? c->in.s + c->pos : "", '\n', c->in.len - c->pos)) == NULL) {
-	    if (c->in.len - c->pos > SMTPCLI_MAX_REPLY) {
-		str_printf(err, "protocol error: %s sent a reply line over %d bytes %s",
-			   STR_C(c->peer), SMTPCLI_MAX_REPLY, stage);
-		c->dead = 1;
-		return -1;
-	    }
-	    if (cli_fill(c, ms, stage, err) < 0)
-		return -1;
-	}
-	line = c->in.s + c->pos;
-	len = (size_t) (nl - line);
-	c->pos += len + 1;
-	if (len > 0 && line[len - 1] == '\r')
-	    len--;
-	total += len;
-	if (len < 3 || !isdigit((unsigned char) line[0]) || !isdigit((unsigned char) line[1])
-	    || !isdigit((unsigned char) line[2]) || (len > 3 && line[3] != ' ' && line[3] != '-')
-	    || (n > 0 && memcmp(line, r->text.s, 3) != 0) || ++n > SMTPCLI_MAX_LINES
-	    || total > SMTPCLI_MAX_REPLY) {
-	    str_printf(err, "protocol error: %s sent a malformed reply %s", STR_C(c->peer), stage);
+    for (;;) {
+	rc = smtp_reply_parse(c->in.s ? c->in.s + c->pos : "", c->in.len - c->pos, r, lines,
+			      &used);
+	if (rc == SMTP_REPLY_DONE)
+	    break;
+	if (rc != SMTP_REPLY_MORE) {
+	    if (rc == SMTP_REPLY_LONG)
+		str_printf(err, "protocol error: %s sent a reply over %d bytes or %d lines %s",
+			   STR_C(c->peer), SMTPCLI_MAX_REPLY, SMTPCLI_MAX_LINES, stage);
+	    else
+		str_printf(err, "protocol error: %s sent a malformed reply %s", STR_C(c->peer),
+			   stage);
 	    c->dead = 1;
 	    return -1;
 	}
-	last = len == 3 || line[3] == ' ';
-	if (n == 1)
-	    str_catn(&r->text, line, len);
-	else {
-	    str_catc(&r->text, ' ');
-	    str_catn(&r->text, line + (len > 4 ? 4 : len), len > 4 ? len - 4 : 0);
-	}
-	if (lines)
-	    strlist_addn(lines, line + (len > 4 ? 4 : len), len > 4 ? len - 4 : 0);
+	if (cli_fill(c, ms, stage, err) < 0)
+	    return -1;
     }
-    r->code = atoi(r->text.s);
-    make_status(r, STR_C(r->text));
+    c->pos += used;
     return 0;
 }
 
@@ -224,43 +363,6 @@ static int cli_command(SMTPCLI *c, const char *cmd, SMTP_REPLY *r, STRLIST *line
 
 /* ---- the session's start ---------------------------------------------- */
 
-static void parse_ehlo(SMTPCLI *c, const STRLIST *lines)
-{
-    size_t  i;
-    const char *l;
-
-    c->ext = 0;
-    c->size_limit = 0;
-    for (i = 1; i < lines->n; i++) {
-	l = lines->v[i];
-	if (strcasecmp(l, "PIPELINING") == 0)
-	    c->ext |= SMTPCLI_EXT_PIPELINING;
-	else if (strncasecmp(l, "SIZE", 4) == 0 && (l[4] == 0 || l[4] == ' ')) {
-	    c->ext |= SMTPCLI_EXT_SIZE;
-	    c->size_limit = l[4] ? atol(l + 5) : 0;
-	} else if (strcasecmp(l, "8BITMIME") == 0)
-	    c->ext |= SMTPCLI_EXT_8BITMIME;
-	else if (strcasecmp(l, "DSN") == 0)
-	    c->ext |= SMTPCLI_EXT_DSN;
-	else if (strcasecmp(l, "STARTTLS") == 0)
-	    c->ext |= SMTPCLI_EXT_STARTTLS;
-	else if (strcasecmp(l, "ENHANCEDSTATUSCODES") == 0)
-	    c->ext |= SMTPCLI_EXT_ENHANCED;
-	else if (strncasecmp(l, "AUTH", 4) == 0 && (l[4] == ' ' || l[4] == '=')) {
-	    STR     up = STR_INIT;
-
-	    c->ext |= SMTPCLI_EXT_AUTH;
-	    str_printf(&up, " %s ", l + 5);
-	    str_upper(&up);
-	    if (strstr(STR_C(up), " PLAIN "))
-		c->ext |= SMTPCLI_EXT_AUTH_PLAIN;
-	    if (strstr(STR_C(up), " LOGIN "))
-		c->ext |= SMTPCLI_EXT_AUTH_LOGIN;
-	    str_free(&up);
-	}
-    }
-}
-
 /* EHLO, else HELO; -1 with why filled. */
 static int cli_hello(SMTPCLI *c, SMTPCLI_FAIL *why)
 {
@@ -276,7 +378,7 @@ static int cli_hello(SMTPCLI *c, SMTPCLI_FAIL *why)
 	rc = cli_command(c, STR_C(cmd), &why->reply, NULL, "after HELO", &why->text);
 	c->ext = 0;
     } else if (rc == 0 && why->reply.code / 100 == 2) {
-	parse_ehlo(c, &lines);
+	c->ext = smtp_ehlo_parse(&lines, &c->size_limit);
     }
     if (rc == 0 && why->reply.code / 100 != 2) {
 	str_printf(&why->text, "%s refused EHLO/HELO: %s", STR_C(c->peer),

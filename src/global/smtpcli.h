@@ -14,6 +14,10 @@
  *	int smtpcli_tls(const SMTPCLI *c);
  *	int smtpcli_authenticated(const SMTPCLI *c);
  *	const char *smtpcli_tls_info(const SMTPCLI *c);
+ *
+ *	int smtp_reply_parse(const char *buf, size_t len, SMTP_REPLY *r,
+ *			     STRLIST *lines, size_t *used);
+ *	unsigned smtp_ehlo_parse(const STRLIST *lines, long *size_limit);
  * DESCRIPTION
  *	smtpcli_open() takes a connected, non-blocking socket (netcli.h's
  *	port_connect_tcp()) to the host named peer (for messages and for
@@ -78,6 +82,28 @@
  *	and smtpcli_authenticated() whether the session is under TLS and
  *	authenticated, smtpcli_tls_info() "TLSv1.3 TLS_AES_256_GCM_SHA384"
  *	or "".
+ *
+ *	The parsing of what the server sends is pure and exposed (the
+ *	client uses it on its input buffer; tests/fuzz/fz_smtpreply.c feeds
+ *	it anything).  smtp_reply_parse() reads one reply at buf: lines
+ *	ending in LF (a CR before it is dropped), each starting with the
+ *	same three-digit code, 200 to 599 (RFC 5321 4.2), then "-" (more
+ *	lines follow), " " or nothing (the last line).  It returns
+ *	SMTP_REPLY_DONE with r filled, lines (may be NULL) holding each
+ *	line's text after the code and *used the bytes taken;
+ *	SMTP_REPLY_MORE when the reply is not complete yet; SMTP_REPLY_BAD
+ *	for a malformed line; SMTP_REPLY_LONG for a reply over
+ *	SMTPCLI_MAX_REPLY bytes or SMTPCLI_MAX_LINES lines (counted as they
+ *	come, so a server cannot make the client buffer more).  In r->text
+ *	and lines a control character other than HT is "?", so the text
+ *	can go into logs and DSNs as it is.  r->status is the enhanced
+ *	status code at the start of the first line's text when it is well
+ *	formed (RFC 3463: the reply's class, subject and detail of 1 to 3
+ *	digits), else made from the code; empty for a 3xx reply.
+ *	smtp_ehlo_parse() gives the SMTPCLI_EXT_* bits of an EHLO reply's
+ *	lines (the first, the server's name, is skipped) and the SIZE
+ *	figure: 0 when none is given or it is not a number, LONG_MAX when
+ *	it is larger.
  * DIAGNOSTICS
  *	Texts name the peer and the stage ("lost connection with
  *	mx.example.com [192.0.2.1] while sending RCPT TO", "timed out ...
@@ -88,6 +114,7 @@
 #define PMDF_SMTPCLI_H
 #include <stddef.h>
 #include "str.h"
+#include "strlist.h"
 #include "tlsio.h"
 
 #define SMTPCLI_TLS_NO		0
@@ -106,6 +133,11 @@
 
 #define SMTPCLI_MAX_REPLY	8192	/* bytes of one (multi-line) reply */
 #define SMTPCLI_MAX_LINES	100	/* lines of one reply */
+
+#define SMTP_REPLY_DONE	1	/* smtp_reply_parse() */
+#define SMTP_REPLY_MORE	0
+#define SMTP_REPLY_BAD	(-1)
+#define SMTP_REPLY_LONG	(-2)
 
 typedef struct SMTPCLI SMTPCLI;
 
@@ -162,6 +194,8 @@ int smtpcli_tls(const SMTPCLI *c);
 int smtpcli_authenticated(const SMTPCLI *c);
 const char *smtpcli_tls_info(const SMTPCLI *c);
 void smtp_reply_free(SMTP_REPLY *r);
+int smtp_reply_parse(const char *buf, size_t len, SMTP_REPLY *r, STRLIST *lines, size_t *used);
+unsigned smtp_ehlo_parse(const STRLIST *lines, long *size_limit);
 void smtpcli_fail_free(SMTPCLI_FAIL *f);
 
 #endif

@@ -89,7 +89,8 @@ const char *fz_instance(void)
 	       "PMDF_TABLE=%s/\n"
 	       "PMDF_CONFIG_FILE=PMDF_TABLE:pmdf.cnf\n"
 	       "PMDF_OPTION_FILE=PMDF_TABLE:option.dat\n"
-	       "PMDF_MAPPING_FILE=PMDF_TABLE:mappings\n", fz_dir);
+	       "PMDF_MAPPING_FILE=PMDF_TABLE:mappings\n"
+	       "PMDF_QUEUE=%s/queue/\n", fz_dir, fz_dir);
     fz_put("pmdf_tailor", text.s, text.len);
     fz_clean_environment();
     setenv("PMDF_TAILOR", fz_path("pmdf_tailor"), 1);

@@ -15,7 +15,8 @@
  *	fz_instance() makes, once per process, a private instance: a
  *	temporary directory with a tailor file (PMDF_TABLE=<dir>/,
  *	PMDF_CONFIG_FILE=PMDF_TABLE:pmdf.cnf, PMDF_OPTION_FILE=
- *	PMDF_TABLE:option.dat, PMDF_MAPPING_FILE=PMDF_TABLE:mappings),
+ *	PMDF_TABLE:option.dat, PMDF_MAPPING_FILE=PMDF_TABLE:mappings,
+ *	PMDF_QUEUE=<dir>/queue/, a directory the harness makes when it needs it),
  *	PMDF_TAILOR naming it and every other PMDF_/PMAS_ variable removed,
  *	then lnm_init(); it returns the directory, which is removed at exit
  *	with the files written into it.  fz_path() is a file in it;

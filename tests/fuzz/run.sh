@@ -3,7 +3,8 @@
 #	run.sh - build the libFuzzer harnesses and run each over its corpus
 # SYNOPSIS
 #	sh tests/fuzz/run.sh [target ...]	(from anywhere; targets: fspec addr
-#						 cli mapping restore sasl pmdfcnf)
+#						 cli mapping restore sasl pmdfcnf
+#						 smtpin esmtp queue smtpreply)
 #	FUZZ_SECONDS=180 FUZZ_JOBS=2 sh tests/fuzz/run.sh
 # DESCRIPTION
 #	Compiles the library sources with clang's coverage instrumentation,
@@ -38,12 +39,12 @@ CC=${FUZZ_CC:-clang}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 B=build/fuzz
-ALL_TARGETS="fspec addr cli mapping restore sasl pmdfcnf"
+ALL_TARGETS="fspec addr cli mapping restore sasl pmdfcnf smtpin esmtp queue smtpreply"
 TARGETS=${*:-$ALL_TARGETS}
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CFLAGS="-g -O1 -std=c99 -D_POSIX_C_SOURCE=200809L -Isrc/util -Isrc/port -Isrc/global -Isrc/pmdf -Itests/fuzz"
-LIBS="-ldb -lssl -lcrypto -lz -lreadline"
+LIBS="-ldb -lssl -lcrypto -lz -lreadline -lresolv"
 LIB_SRCS="src/util/mem.c src/util/msg.c src/util/str.c src/util/strlist.c
 	  src/util/htab.c src/util/cfgread.c src/util/cli.c src/util/dict.c
 	  src/util/wildmat.c src/util/pack.c
@@ -53,6 +54,8 @@ LIB_SRCS="src/util/mem.c src/util/msg.c src/util/str.c src/util/strlist.c
 	  src/global/alias.c src/global/pmdfcnf.c src/global/mapping.c
 	  src/global/addr.c src/global/rewrite.c src/global/config.c
 	  src/global/queue.c src/global/qcache.c src/port/fsync.c
+	  src/global/smtpin.c src/global/esmtp.c src/global/smtpcli.c
+	  src/global/tlsio.c src/port/netcli.c src/port/flock.c src/port/evloop.c
 	  src/pmdf/verbs.c src/pmdf/cmd_show.c src/pmdf/cmd_fspec.c src/pmdf/cmd_passwd.c
 	  src/pmdf/cmd_crdb.c src/pmdf/cmd_test.c src/pmdf/cmd_cache.c src/pmdf/cmd_startup.c
 	  src/port/daemon_unix.c src/util/optfile.c
@@ -68,6 +71,10 @@ max_len() {
     restore) echo 8192 ;;
     sasl) echo 2048 ;;
     pmdfcnf) echo 8192 ;;
+    smtpin) echo 8192 ;;
+    esmtp) echo 2048 ;;
+    queue) echo 16384 ;;
+    smtpreply) echo 12288 ;;
     *) echo 4096 ;;
     esac
 }
@@ -110,8 +117,12 @@ for src in $LIB_SRCS; do
 	extra=
 	# Berkeley DB's db.h needs the BSD types glibc declares with _DEFAULT_SOURCE.
 	[ "$src" = src/util/dict.c ] && extra=-D_DEFAULT_SOURCE
-	# syncfs() is a GNU extension.
-	[ "$src" = src/port/fsync.c ] && extra=-D_GNU_SOURCE
+	# syncfs() and evloop's epoll are GNU extensions; the resolver's
+	# h_errno is declared with _DEFAULT_SOURCE.
+	case $src in
+	src/port/fsync.c|src/port/evloop.c) extra=-D_GNU_SOURCE ;;
+	src/port/netcli.c) extra=-D_DEFAULT_SOURCE ;;
+	esac
 	echo "cc $src"
 	"$CC" $CFLAGS $extra -fsanitize=fuzzer-no-link $SAN -c -o "$obj" "$src" || exit 2
     fi

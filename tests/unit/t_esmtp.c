@@ -69,6 +69,46 @@ int     main(void)
     tap_is_int(rcpt(" TO:<>"), 501, "the null path is no recipient");
     tap_is_int(rcpt(" TO:<u@x> SIZE=1"), 555, "a MAIL parameter on RCPT");
 
+    /* Found by fz_esmtp: a reply echoes only a short, printable part of what was sent. */
+    tap_is_int(rcpt(" TO:<u@x> NOTIFY=S\xd5" "CCESS"), 501, "an 8-bit NOTIFY value");
+    tap_is_str(STR_C(reply), "501 5.5.4 Bad NOTIFY value \"S?CCESS\"", "echoed as printable ASCII");
+    tap_is_int(mail(" FROM:<a@b> \x01\x1b[2J=1"), 555, "a parameter with control characters");
+    tap_is_str(STR_C(reply), "555 5.5.4 Unsupported or repeated parameter \"??[2J\"",
+	       "echoed without them");
+    {
+	STR     big = STR_INIT;
+	size_t  i;
+
+	str_cpy(&big, " FROM:<a@b> ");
+	for (i = 0; i < 2000; i++)
+	    str_catc(&big, 'K');
+	tap_is_int(mail(STR_C(big)), 555, "a 2000-byte parameter name");
+	tap_ok(reply.len < 120 && strstr(STR_C(reply), "KKK...\"") != NULL,
+	       "the reply quotes it cut short (%lu bytes)", (unsigned long) reply.len);
+	str_free(&big);
+    }
+    tap_is_int(mail(" FROM:<a\xff" "@@b>"), 501, "a bad 8-bit address");
+    tap_ok(strspn(STR_C(reply), "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		  "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") == reply.len,
+	   "its refusal is printable: %s", STR_C(reply));
+    /* Found in review, caught by fz_esmtp: the ORCPT type is an atom, not any bytes. */
+    tap_is_int(rcpt(" TO:<u@x> ORCPT=rfc\r822;u@x"), 501, "ORCPT type with a CR");
+    tap_is_int(rcpt(" TO:<u@x> ORCPT=a<b>;u@x"), 501, "ORCPT type with specials");
+    tap_is_int(rcpt(" TO:<u@x> ORCPT=;u@x"), 501, "ORCPT with an empty type");
+    {
+	STR     big = STR_INIT;
+	size_t  i;
+
+	str_cpy(&big, " TO:<u@x> ORCPT=");
+	for (i = 0; i < 900; i++)
+	    str_catc(&big, 't');
+	str_cat(&big, ";u+2Bx@example.com");
+	tap_is_int(rcpt(STR_C(big)), 501, "a 900-byte ORCPT type (the queue holds 1024)");
+	str_free(&big);
+    }
+    tap_is_int(rcpt(" TO:<u@x> ORCPT=x-Type_1;u@x"), 0, "an atom type is fine");
+    tap_is_str(STR_C(r.orcpt), "x-Type_1;u@x", "and kept");
+
     xtext_encode("a+b=c d\x01", &x);
     tap_is_str(STR_C(x), "a+2Bb+3Dc+20d+01", "xtext encoding");
     tap_is_int(xtext_decode("a+2Bb", 5, &x), 0, "decoding");

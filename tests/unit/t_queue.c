@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <zlib.h>
 #include "queue.h"
 #include "qcache.h"
 #include "fsync.h"
@@ -534,6 +535,77 @@ static void test_damage(void)
     str_free(&file);
 }
 
+/* ---- what only a forged file can hold (found by fz_queue) -------- */
+
+/* Recomputes the checksum (of every byte before the trailer) after a change. */
+static void reseal(STR *file)
+{
+    unsigned long crc = crc32(crc32(0L, Z_NULL, 0), (const unsigned char *) file->s,
+			      (unsigned) (file->len - QUEUE_TRAILER_LEN - 4));
+
+    file->s[file->len - 4] = (char) (crc >> 24);
+    file->s[file->len - 3] = (char) (crc >> 16);
+    file->s[file->len - 2] = (char) (crc >> 8);
+    file->s[file->len - 1] = (char) crc;
+}
+
+/*
+ * Fields the writer never writes: an empty envelope id, creation time 0
+ * (queue_requeue() refuses both, so such a message could never be
+ * requeued) and a source channel that is no channel name.  A file
+ * holding one, with a good checksum, is damaged.
+ */
+static void test_reader_rules(void)
+{
+    QENVELOPE e;
+    QMESSAGE m;
+    STR     err = STR_INIT, path = STR_INIT, file = STR_INIT, bad = STR_INIT;
+    int     rc;
+
+    queue_message_init(&m);
+    full_envelope(&e);
+    rc = write_msg("tcp_forged", &e, "hello\r\n", 7, &path, &err);
+    qenvelope_free(&e);
+    tap_ok(rc == 0 && get_file(STR_C(path), &file) == 0 && queue_parse(file.s, file.len, &m,
+	   &err) == 0, "a file to forge: %s", STR_C(err));
+    queue_message_free(&m);
+    if (rc != 0 || file.len < 70)
+	return;
+    /* magic 6, version 4, id length 4 + 26, created 8, channel length 4 + 9 */
+    tap_ok(memcmp(file.s + 52, "tcp_local", 9) == 0, "the source channel is at byte 52");
+
+    str_cpyn(&bad, file.s, file.len);
+    memcpy(bad.s + 52, "TCP LOCAL", 9);
+    reseal(&bad);
+    rc = queue_parse(bad.s, bad.len, &m, &err);
+    tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "source channel: channel name") != NULL,
+	   "a source channel that is no channel name: %s", STR_C(err));
+    queue_message_free(&m);
+
+    str_cpyn(&bad, file.s, file.len);
+    memset(bad.s + 40, 0, 8);
+    reseal(&bad);
+    rc = queue_parse(bad.s, bad.len, &m, &err);
+    tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "creation time is 0") != NULL,
+	   "creation time 0: %s", STR_C(err));
+    queue_message_free(&m);
+
+    str_cpyn(&bad, file.s, 10);
+    str_catn(&bad, "\0\0\0\0", 4);
+    str_catn(&bad, file.s + 40, file.len - 40);
+    reseal(&bad);
+    rc = queue_parse(bad.s, bad.len, &m, &err);
+    tap_ok(rc == QUEUE_DAMAGED && strstr(STR_C(err), "envelope id is empty") != NULL,
+	   "an empty envelope id: %s", STR_C(err));
+    queue_message_free(&m);
+
+    tap_ok(queue_remove(STR_C(path), &err) == 0, "removed");
+    str_free(&err);
+    str_free(&path);
+    str_free(&file);
+    str_free(&bad);
+}
+
 /* ---- group commit and removal -------------------------------------- */
 
 #define GROUP 50
@@ -942,6 +1014,7 @@ int     main(void)
     test_bounds();
     test_scan_ignores();
     test_damage();
+    test_reader_rules();
     test_group_commit();
     test_deferred();
     test_qcache();
