@@ -124,7 +124,7 @@ fi
 if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null
     echo "perf (ours, whole system, top entries by self time):"
-    perf report -i "$dir/perf.data" --no-children --sort comm,dso --stdio 2>/dev/null \
+    perf report -i "$dir/perf.data" --no-children --sort comm,dso -g none --percent-limit 1 --stdio 2>/dev/null \
         | grep -v '^#' | grep -v '^$' | head -25 | sed 's/^/    /'
 fi
 jobs_run=$(grep -c 'job [0-9]* started' "$dir/jc.log")
