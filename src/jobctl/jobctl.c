@@ -842,8 +842,11 @@ static int jc_main(const CLI_CMD *cmd)
     jc_stop_jobs(&jc);
     msg_info("stopped: %lu jobs run, %lu of them failed", jc.jobs_started, jc.jobs_crashed);
     if (jc.wake_fd >= 0) {
+	/* New senders find no endpoint and keep their own books; what was sent is applied. */
+	jobwake_close(-1, STR_C(jc.wake_path));
+	on_wake(jc.ev, jc.wake_fd, EV_READ, &jc);
 	ev_unwatch(jc.ev, jc.wake_fd);
-	jobwake_close(jc.wake_fd, STR_C(jc.wake_path));
+	jobwake_close(jc.wake_fd, NULL);
     }
     ev_unwatch(jc.ev, jc.chld_fd);
     jc_free(&jc);

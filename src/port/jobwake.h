@@ -28,7 +28,9 @@
  *	(path receives the endpoint's name, for messages and for
  *	jobwake_close()).  jobwake_recv() reads one datagram into buf: its
  *	length, or 0 when none is waiting.  jobwake_close() closes the
- *	descriptor and removes the endpoint.
+ *	descriptor (when fd >= 0) and removes the endpoint (when path is not
+ *	NULL): a job controller that stops removes the endpoint first, so
+ *	that new senders keep their own books, then reads what is left.
  *
  *	Unix: a datagram socket (AF_UNIX, SOCK_DGRAM) named by
  *	PMDF_LOG:job_controller.sock, mode 0600, with a receive buffer of
