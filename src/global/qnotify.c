@@ -148,21 +148,27 @@ void    qnotify_enqueued(const QCACHE_REC *recs, size_t n)
 typedef struct APPLY {
     QCACHE_REC *adds;
     int    *wake;
-    size_t  nadds;
+    size_t  nadds, cap_adds;
     char  **dels;			/* channel, name pairs */
-    size_t  ndels;
+    size_t  ndels, cap_dels;
     COUNTERS_DELTA *counts;
-    size_t  ncounts;
+    size_t  ncounts, cap_counts;
     char  **strs;			/* everything unpack_str() allocated */
-    size_t  nstrs, cap;
+    size_t  nstrs, cap_strs;
 } APPLY;
+
+/* Room for one more element in an array that doubles as it grows. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+	return v;
+    *cap = *cap ? 2 * *cap : 16;
+    return mem_realloc(v, *cap * size);
+}
 
 static char *keep(APPLY *a, char *s)
 {
-    if (a->nstrs == a->cap) {
-	a->cap = a->cap ? 2 * a->cap : 64;
-	a->strs = mem_realloc(a->strs, a->cap * sizeof(char *));
-    }
+    a->strs = grow(a->strs, a->nstrs, &a->cap_strs, sizeof(char *));
     a->strs[a->nstrs++] = s;
     return s;
 }
@@ -181,20 +187,21 @@ static void apply_free(APPLY *a)
 }
 
 /* Reads the events; -1 when the datagram is not ours or damaged. */
-static int apply_parse(UNPACK *in, size_t max, APPLY *a)
+static int apply_parse(UNPACK *in, APPLY *a)
 {
     uint32_t type;
     int     k;
 
-    a->adds = mem_calloc(max, sizeof(*a->adds));
-    a->wake = mem_calloc(max, sizeof(int));
-    a->dels = mem_calloc(2 * max, sizeof(char *));
-    a->counts = mem_calloc(max, sizeof(*a->counts));
     while (!unpack_done(in) && !unpack_failed(in)) {
 	type = unpack_u32(in);
-	if (type == QNOTIFY_ADD && a->nadds < max) {
-	    QCACHE_REC *r = &a->adds[a->nadds];
+	if (type == QNOTIFY_ADD) {
+	    QCACHE_REC *r;
 
+	    if (a->nadds == a->cap_adds) {
+		a->adds = grow(a->adds, a->nadds, &a->cap_adds, sizeof(*a->adds));
+		a->wake = mem_realloc(a->wake, a->cap_adds * sizeof(int));
+	    }
+	    r = &a->adds[a->nadds];
 	    r->channel = keep(a, unpack_str(in));
 	    r->name = keep(a, unpack_str(in));
 	    r->size = unpack_u64(in);
@@ -203,13 +210,16 @@ static int apply_parse(UNPACK *in, size_t max, APPLY *a)
 	    r->nrcpt = unpack_u32(in);
 	    r->envid = keep(a, unpack_str(in));
 	    a->wake[a->nadds++] = unpack_u32(in) != 0;
-	} else if (type == QNOTIFY_DEL && a->ndels < max) {
+	} else if (type == QNOTIFY_DEL) {
+	    a->dels = grow(a->dels, a->ndels, &a->cap_dels, 2 * sizeof(char *));
 	    a->dels[2 * a->ndels] = keep(a, unpack_str(in));
 	    a->dels[2 * a->ndels + 1] = keep(a, unpack_str(in));
 	    a->ndels++;
-	} else if (type == QNOTIFY_COUNT && a->ncounts < max) {
-	    COUNTERS_DELTA *d = &a->counts[a->ncounts++];
+	} else if (type == QNOTIFY_COUNT) {
+	    COUNTERS_DELTA *d;
 
+	    a->counts = grow(a->counts, a->ncounts, &a->cap_counts, sizeof(*a->counts));
+	    d = &a->counts[a->ncounts++];
 	    d->channel = keep(a, unpack_str(in));
 	    for (k = 0; k < COUNTERS_KINDS; k++) {
 		d->msgs[k] = (int64_t) unpack_u64(in);
@@ -237,8 +247,7 @@ int     qnotify_apply(const void *buf, size_t len, QCACHE *qc, COUNTERS *c,
 	str_cpy(err, "queue event: not a queue event datagram; ignored");
 	return -1;
     }
-    /* Every event takes at least 12 bytes: a bound on how many there are. */
-    if (apply_parse(&in, len / 12 + 1, &a) < 0) {
+    if (apply_parse(&in, &a) < 0) {
 	str_printf(err, "queue event: a damaged datagram (%s); ignored",
 		   in.why ? in.why : "unknown event");
 	apply_free(&a);
