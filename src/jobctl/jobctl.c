@@ -35,8 +35,10 @@
  *	  messages, oldest first (one "-message=NAME,NAME,..."), while the channel has fewer jobs than its
  *	  maxjobs and its pool fewer than the pool's JOB_LIMIT.  A message is
  *	  given to one job at a time.  Mail arriving while a channel's jobs
- *	  run goes to another job as soon as the limits allow.  Channels take
- *	  turns (round robin) when a pool is full.
+ *	  run goes to another job as soon as the limits allow and a full
+ *	  batch is ready or the oldest of it has waited JC_BATCH_WAIT_MS (100
+ *	  ms): a stream of mail makes batches, not one job per message.
+ *	  Channels take turns (round robin) when a pool is full.
  *
  *	- reaps jobs: after a job ends, each of its messages is looked at: a
  *	  file that is gone was delivered or returned (or requeued as the
@@ -86,6 +88,8 @@
 #include "msg.h"
 
 #define JC_CHECKPOINT_MS 5000
+/* While a channel's job runs, a few new messages wait this long for more. */
+#define JC_BATCH_WAIT_MS 100
 
 #define MSG_READY	1
 #define MSG_WAITING	2
@@ -95,6 +99,7 @@ typedef struct JC_MSG {
     char    name[QUEUE_HELD_NAME_LEN + 1];
     int     state;
     int64_t due;		/* MSG_WAITING: seconds since 1970 */
+    long long ready_ms;		/* MSG_READY: since when (ev_now_ms) */
     unsigned gen;		/* the last full scan that saw it */
 } JC_MSG;
 
@@ -183,6 +188,7 @@ static void jc_ready_push(JC_CHAN *ch, JC_MSG *m)
     }
     ch->ready[ch->rhead + ch->rn++] = m;
     m->state = MSG_READY;
+    m->ready_ms = ev_now_ms();
 }
 
 static JC_MSG *jc_ready_pop(JC_CHAN *ch)
@@ -499,12 +505,32 @@ static void on_wake(EVLOOP *ev, int fd, int events, void *ctx)
 
 /* ---- jobs ------------------------------------------------------------------ */
 
+/*
+ * jc_batch_wait - how long the channel's ready messages should still wait
+ * for more before a job takes them: 0 when a job may start now.  A channel
+ * with no job running starts one at once; one whose jobs are running
+ * starts another only for a full batch (MESSAGES_PER_JOB) or once the
+ * oldest ready message has waited JC_BATCH_WAIT_MS, so that a stream of
+ * mail does not become a stream of one-message jobs, each paying for a
+ * program start.
+ */
+static long long jc_batch_wait(const JC_CHAN *ch)
+{
+    long long left;
+
+    if (ch->rn == 0 || ch->running == 0 || ch->cfg == NULL || ch->rn >= (size_t) ch->cfg->batch)
+	return 0;
+    left = ch->ready[ch->rhead]->ready_ms + JC_BATCH_WAIT_MS - ev_now_ms();
+    return left > 0 ? left : 0;
+}
+
 static int jc_can_start(JC *jc, JC_CHAN *ch)
 {
     const JC_CHANNEL_CFG *c = ch->cfg;
 
     return c != NULL && ch->rn > 0 && ch->running < c->maxjobs
-	&& jc->pool_running[c->pool] < jc->cfg.pools[c->pool].job_limit;
+	&& jc->pool_running[c->pool] < jc->cfg.pools[c->pool].job_limit
+	&& jc_batch_wait(ch) == 0;
 }
 
 static void jc_start(JC *jc, JC_CHAN *ch)
@@ -718,6 +744,8 @@ static long jc_wait_ms(JC *jc)
 
 	if (ch->next_due != 0 && (ch->next_due - wall) * 1000 < wait)
 	    wait = (ch->next_due - wall) * 1000;
+	if (jc_batch_wait(ch) > 0 && jc_batch_wait(ch) < wait)
+	    wait = jc_batch_wait(ch);
     }
     if (wait < 10)
 	wait = 10;
