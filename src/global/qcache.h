@@ -52,6 +52,10 @@
  *	one log sync.  qcache_remove() returns 1, or 0 when the entry was
  *	absent.
  *
+ *	Who writes: while the job controller runs, it alone (the others send
+ *	it their changes, qnotify.h); otherwise each program that changes
+ *	the queue, and "pmdf cache -synchronize".
+ *
  *	qcache_walk() calls fn for each entry of one channel (all channels
  *	when channel is NULL), in key order, until fn returns non-zero.
  *

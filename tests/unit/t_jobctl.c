@@ -8,11 +8,12 @@
  *	counters_get(), counters_walk(), counters_clear() (the queued gauge
  *	kept) and counters_set_queued(); four processes adding to one channel
  *	at once lose no update (Berkeley DB's deadlock detector fails some
- *	transactions, which are retried); the wake-up datagrams: nothing
- *	happens and nothing blocks without a listener, a channel and its
- *	names arrive, 300 names arrive whole over several datagrams of at most
- *	JOBWAKE_MAX bytes, bad names are left out, a foreign datagram is
- *	skipped; and spawn.h: the child-exit descriptor becomes readable, an
+ *	transactions, which are retried); the queue's events (qnotify.h):
+ *	without a job controller the sender applies them itself, with one it
+ *	only sends them and the controller's qnotify_apply() enters, removes
+ *	and counts and is told which messages are due; 100 additions arrive
+ *	whole over several datagrams of at most JOBWAKE_MAX bytes; a foreign
+ *	or truncated datagram is refused whole; and spawn.h: the child-exit descriptor becomes readable, an
  *	exit status and a signal are told apart, a program that cannot run
  *	exits 127.
  */
